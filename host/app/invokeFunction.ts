@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { HostLogger } from '../logging/hostLogger';
+import type { CoreRegistrations } from './coreModule';
+import type { RegisteredFunction } from './functionRegistry';
+
+/** RPC typed data as the worker protocol carries it (only the shapes this host produces). */
+export type RpcTypedData =
+  | { string: string }
+  | { json: string }
+  | { bytes: Uint8Array }
+  | { http: Record<string, unknown> }
+  | { int: number }
+  | { double: number };
+
+export interface Invocation {
+  fn: RegisteredFunction;
+  trigger: RpcTypedData;
+  /** Other input bindings by name (the durable client). */
+  extraInputs?: { name: string; data: RpcTypedData }[];
+  triggerMetadata?: Record<string, RpcTypedData>;
+}
+
+export interface InvocationResult {
+  invocationId: string;
+  /** The return value as RPC typed data; undefined when the function returned nothing. */
+  returnValue: unknown;
+}
+
+/**
+ * Runs one function the way the Node worker does: the library's invocation model converts inputs
+ * and outputs, and the app's pre/post invocation hooks run around the handler.
+ */
+export class FunctionInvoker {
+  private readonly appHookData: Record<string, unknown> = {};
+
+  constructor(
+    private readonly registrations: CoreRegistrations,
+    private readonly logger: HostLogger,
+  ) {}
+
+  async runAppStartHooks(functionAppDirectory: string): Promise<void> {
+    for (const hook of this.registrations.hooksFor('appStart')) {
+      await hook({ hookData: this.appHookData, appHookData: this.appHookData, functionAppDirectory });
+    }
+  }
+
+  async runAppTerminateHooks(): Promise<void> {
+    for (const hook of this.registrations.hooksFor('appTerminate')) {
+      await hook({ hookData: this.appHookData, appHookData: this.appHookData });
+    }
+  }
+
+  async invoke(invocation: Invocation): Promise<InvocationResult> {
+    const model = this.registrations.programmingModel;
+    if (!model) throw new Error('No programming model registered.');
+    const { fn } = invocation;
+    const invocationId = randomUUID();
+    const label = `${fn.name} ${invocationId.slice(0, 8)}`;
+    const coreCtx = {
+      invocationId,
+      metadata: { name: fn.name, bindings: fn.metadata.bindings },
+      request: {
+        inputData: [{ name: fn.triggerBindingName, data: invocation.trigger }, ...(invocation.extraInputs ?? [])],
+        triggerMetadata: invocation.triggerMetadata ?? {},
+      },
+      state: 'invocation',
+      log: (level: string, category: string, message: string) => this.log(level, category, label, message),
+    };
+    const invocationModel = model.getInvocationModel(coreCtx);
+    const { context, inputs: convertedInputs } = await invocationModel.getArguments();
+    const hookData: Record<string, unknown> = {};
+    const pre = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: convertedInputs, functionCallback: fn.handler };
+    for (const hook of this.registrations.hooksFor('preInvocation')) await hook(pre);
+
+    this.logger.debug(`Executing 'Functions.${fn.name}' (Id=${invocationId})`);
+    const started = performance.now();
+    let result: unknown;
+    let error: unknown;
+    try {
+      result = await invocationModel.invokeFunction(context, pre.inputs, pre.functionCallback);
+    } catch (thrown) {
+      error = thrown;
+    }
+    coreCtx.state = 'postInvocationHooks';
+    const post = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: pre.inputs, result, error };
+    for (const hook of this.registrations.hooksFor('postInvocation')) await hook(post);
+    const duration = Math.round(performance.now() - started);
+    if (post.error !== undefined && post.error !== null) {
+      this.logger.debug(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)`);
+      throw post.error;
+    }
+    this.logger.debug(`Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
+    const response = await invocationModel.getResponse(context, post.result);
+    return { invocationId, returnValue: response.returnValue };
+  }
+
+  private log(level: string, category: string, label: string, message: string): void {
+    if (category === 'system' && (level === 'debug' || level === 'trace')) return;
+    const line = `[${label}] ${message}`;
+    if (level === 'error' || level === 'critical') this.logger.error(line);
+    else if (level === 'warning') this.logger.warn(line);
+    else if (level === 'debug' || level === 'trace') this.logger.debug(line);
+    else this.logger.info(line);
+  }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { StartupError } from './config/startupError';
+import { startFunctionsHost } from './functionsHost';
+import { consoleLogger } from './logging/hostLogger';
+
+const USAGE = `Usage: node dist/host/cli.js start [appDir] [--port 7071] [--in-memory] [--verbose]
+
+Runs a durable-functions 3.x app the way \`func start\` does, with its durable state in Azure
+Storage (Azurite, started when AzureWebJobsStorage=UseDevelopmentStorage=true and none answers).
+  --port N      port to serve on (default 7071)
+  --in-memory   a started Azurite keeps nothing on disk (default: persist under <appDir>/.azurite)
+  --verbose     log every function execution`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        'in-memory': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [command, appDir, ...extra] = positionals;
+  if (command !== 'start' || extra.length > 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`--port ${values.port} is not a TCP port number.`);
+    return 2;
+  }
+  try {
+    const host = await startFunctionsHost({ appDir, port, inMemoryStorage: values['in-memory'], logger: consoleLogger(values.verbose) });
+    await new Promise<void>((resolve) => {
+      const shutdown = (): void => {
+        console.log('Stopping: in-flight work finishes or stays durable for the next start…');
+        void host.stop().then(resolve);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+    return 0;
+  } catch (error) {
+    if (error instanceof StartupError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    console.error(error);
+    return 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => process.exit(code));

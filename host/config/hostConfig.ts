@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { StartupError } from './startupError';
+
+/** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
+export interface HostConfig {
+  appDir: string;
+  port: number;
+  /** 127.0.0.1 unless the user asks for another interface. */
+  bindAddress: string;
+  /** `extensions.http.routePrefix`, without slashes; '' when the app turned it off. */
+  routePrefix: string;
+  hubName: string;
+  /** The connection string behind AzureWebJobsStorage, as configured. */
+  storageConnection: string;
+  /** Where a started Azurite keeps its files; undefined = in memory. */
+  azuriteLocation: string | undefined;
+  packageMain: string;
+  durable: DurableOptions;
+}
+
+export interface DurableOptions {
+  maxConcurrentActivityFunctions: number;
+  maxConcurrentOrchestratorFunctions: number;
+}
+
+export interface HostFlags {
+  appDir?: string;
+  port?: number;
+  bindAddress?: string;
+  inMemoryStorage?: boolean;
+}
+
+interface HostJson {
+  version?: string;
+  extensions?: {
+    http?: { routePrefix?: string };
+    durableTask?: {
+      hubName?: string;
+      maxConcurrentActivityFunctions?: number;
+      maxConcurrentOrchestratorFunctions?: number;
+      storageProvider?: { connectionStringName?: string; connectionName?: string };
+    };
+  };
+}
+
+function readJson<T>(file: string, what: string): T | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new StartupError(`${what} at ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Copies local.settings.json `Values` into the environment the way Core Tools does: a variable
+ * that is already set wins, so a shell or CI can override any setting.
+ */
+export function applyLocalSettings(appDir: string, env: NodeJS.ProcessEnv = process.env): void {
+  const file = path.join(appDir, 'local.settings.json');
+  const settings = readJson<{ Values?: Record<string, unknown> }>(file, 'local.settings.json');
+  for (const [key, value] of Object.entries(settings?.Values ?? {})) {
+    if (env[key] === undefined && value !== null && value !== undefined) env[key] = String(value);
+  }
+}
+
+const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+
+export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = process.env): HostConfig {
+  const appDir = path.resolve(flags.appDir ?? '.');
+  if (!fs.existsSync(appDir) || !fs.statSync(appDir).isDirectory()) {
+    throw new StartupError(`The app directory ${appDir} does not exist.`);
+  }
+  const pkg = readJson<{ main?: string }>(path.join(appDir, 'package.json'), 'package.json');
+  if (!pkg) throw new StartupError(`No package.json found in ${appDir}: the host loads the app from its "main" entry.`);
+  if (!pkg.main) throw new StartupError(`package.json in ${appDir} has no "main" entry naming the function files.`);
+  const hostJson = readJson<HostJson>(path.join(appDir, 'host.json'), 'host.json');
+  if (!hostJson) throw new StartupError(`No host.json found in ${appDir}.`);
+  applyLocalSettings(appDir, env);
+
+  const durableTask = hostJson.extensions?.durableTask ?? {};
+  const hubName = durableTask.hubName ?? 'TestHubName';
+  if (!HUB_NAME.test(hubName)) {
+    throw new StartupError(
+      `host.json extensions.durableTask.hubName "${hubName}" is not a valid task hub name: 3 to 45 letters and digits, starting with a letter.`,
+    );
+  }
+  const connectionName =
+    durableTask.storageProvider?.connectionStringName ?? durableTask.storageProvider?.connectionName ?? 'AzureWebJobsStorage';
+  const storageConnection = env[connectionName];
+  if (!storageConnection) {
+    throw new StartupError(`The storage connection "${connectionName}" is not set (local.settings.json Values or the environment).`);
+  }
+  const routePrefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const port = flags.port ?? 7071;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`--port ${port} is not a TCP port.`);
+  return {
+    appDir,
+    port,
+    bindAddress: flags.bindAddress ?? '127.0.0.1',
+    routePrefix,
+    hubName,
+    storageConnection,
+    azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
+    packageMain: pkg.main,
+    durable: {
+      maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions ?? 64,
+      maxConcurrentOrchestratorFunctions: durableTask.maxConcurrentOrchestratorFunctions ?? 64,
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/** Base path of the Durable HTTP API on the Functions host. */
+export const DURABLE_API_BASE = '/runtime/webhooks/durabletask';
+
+export interface ManagementUrls {
+  id: string;
+  statusQueryGetUri: string;
+  sendEventPostUri: string;
+  terminatePostUri: string;
+  rewindPostUri: string;
+  purgeHistoryDeleteUri: string;
+  restartPostUri: string;
+  suspendPostUri: string;
+  resumePostUri: string;
+}
+
+function managementUrls(origin: string, hubName: string, id: string): ManagementUrls {
+  const base = `${origin}${DURABLE_API_BASE}/instances/${id}`;
+  const query = `taskHub=${hubName}&connection=Storage`;
+  return {
+    id,
+    statusQueryGetUri: `${base}?${query}`,
+    sendEventPostUri: `${base}/raiseEvent/{eventName}?${query}`,
+    terminatePostUri: `${base}/terminate?reason={text}&${query}`,
+    rewindPostUri: `${base}/rewind?reason={text}&${query}`,
+    purgeHistoryDeleteUri: `${base}?${query}`,
+    restartPostUri: `${base}/restart?${query}`,
+    suspendPostUri: `${base}/suspend?reason={text}&${query}`,
+    resumePostUri: `${base}/resume?reason={text}&${query}`,
+  };
+}
+
+/** The payload the start API and `createCheckStatusResponse` answer with (the C# one has no rewind URL). */
+export function checkStatusPayload(origin: string, hubName: string, instanceId: string): Omit<ManagementUrls, 'rewindPostUri'> {
+  const { rewindPostUri: _rewind, ...urls } = managementUrls(origin, hubName, instanceId);
+  return urls;
+}
+
+/**
+ * The `durableClient` input binding's data, as the extension sends it (BindingHelper): the SDK's
+ * DurableClient talks to `rpcBaseUrl`, which here is this host's own Durable HTTP API.
+ */
+export function durableClientBinding(publicOrigin: string, rpcOrigin: string, hubName: string): Record<string, unknown> {
+  const base = `${publicOrigin}${DURABLE_API_BASE}`;
+  return {
+    taskHubName: hubName,
+    creationUrls: {
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?`,
+      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&`,
+    },
+    managementUrls: managementUrls(publicOrigin, hubName, 'INSTANCEID'),
+    baseUrl: base,
+    requiredQueryStringParameters: '',
+    rpcBaseUrl: `${rpcOrigin}${DURABLE_API_BASE}/`,
+    httpBaseUrl: null,
+    connectionName: null,
+  };
+}

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { FunctionRegistry } from '../../app/functionRegistry';
+import type { HttpServer, RouteContext } from '../../http/httpServer';
+import { badRequest, gone, HttpProblem, notFound } from '../../http/problems';
+import type { InstanceRecord } from '../../store/taskHubStore';
+import { historyEvents, OrchestrationStatus, type RuntimeStatus } from '../history/historyEvent';
+import type { Clock } from '../engine/clock';
+import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durableEngine';
+import { isFinished } from '../engine/orchestrationEpisode';
+import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
+import { statusPayload } from './statusPayload';
+
+interface ApiDependencies {
+  engine: DurableEngine;
+  registry: FunctionRegistry;
+  clock: Clock;
+  hubName: string;
+}
+
+const RUNTIME_STATUSES = Object.keys(OrchestrationStatus).filter((k) => Number.isNaN(Number(k))) as RuntimeStatus[];
+const RUNNING_LIKE = new Set<RuntimeStatus>(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The extension maps unexpected exceptions to 500 with an ASP.NET HttpError body. */
+function serverError(res: ServerResponse, error: Error, type: string): void {
+  json(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: error.message, ExceptionType: type });
+}
+
+/** Instance ids the extension accepts: no leading '@', none of / \ ? # or control characters, at most 256. */
+export function instanceIdProblem(id: string): string | undefined {
+  if (id.length === 0) return 'The instance id must not be empty.';
+  if (id.length > 256) return 'The instance id must be at most 256 characters long.';
+  if (id.startsWith('@')) return "The instance id must not start with '@' (reserved for entities).";
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id)) return "The instance id must not contain '/', '\\', '?', '#' or control characters.";
+  return undefined;
+}
+
+function flag(url: URL, name: string, fallback: boolean): boolean {
+  const value = url.searchParams.get(name);
+  if (value === null) return fallback;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw badRequest(`The query parameter ${name} must be true or false, not '${value}'.`);
+}
+
+function dateParam(url: URL, name: string): Date | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null || value === '') return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw badRequest(`The query parameter ${name} is not a date: '${value}'.`);
+  return date;
+}
+
+function statusesParam(url: URL): RuntimeStatus[] | undefined {
+  const value = url.searchParams.get('runtimeStatus');
+  if (!value) return undefined;
+  return value.split(',').map((raw) => {
+    const name = RUNTIME_STATUSES.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+    if (!name) throw badRequest(`runtimeStatus '${raw}' is not one of ${RUNTIME_STATUSES.join(', ')}.`);
+    return name;
+  });
+}
+
+function positiveInt(url: URL, name: string): number | undefined {
+  const value = url.searchParams.get(name);
+  if (value === null) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw badRequest(`The query parameter ${name} must be a positive whole number, not '${value}'.`);
+  return n;
+}
+
+/** JSON body text, re-serialized compactly as the extension stores it; empty means no input. */
+async function jsonBody(ctx: RouteContext, required: boolean): Promise<string | null> {
+  const text = (await ctx.body()).toString('utf8');
+  if (text.trim().length === 0) {
+    if (required) throw badRequest('Invalid JSON content: the request body is empty.');
+    return null;
+  }
+  try {
+    return JSON.stringify(JSON.parse(text));
+  } catch (error) {
+    throw badRequest(`Invalid JSON content: ${(error as Error).message}`);
+  }
+}
+
+/** The public Durable HTTP API (also the SDK client's rpc endpoint), with the extension's status codes and shapes. */
+export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies): void {
+  const { engine, registry, clock, hubName } = deps;
+  const base = DURABLE_API_BASE;
+  const origin = (ctx: RouteContext): string => `http://${ctx.req.headers.host ?? 'localhost'}`;
+
+  const checkHub = (ctx: RouteContext): void => {
+    const hub = ctx.url.searchParams.get('taskHub');
+    if (hub && hub.toLowerCase() !== hubName.toLowerCase()) throw badRequest(`This host serves the task hub '${hubName}' only, not '${hub}'.`);
+  };
+
+  const instance = async (ctx: RouteContext): Promise<InstanceRecord> => {
+    checkHub(ctx);
+    const id = ctx.params.id ?? '';
+    const record = await engine.getRecord(id);
+    if (!record) throw notFound(`No instance with the id '${id}' was found.`);
+    return record;
+  };
+
+  const sendStatus = async (ctx: RouteContext, record: InstanceRecord): Promise<void> => {
+    const options = {
+      showInput: flag(ctx.url, 'showInput', true),
+      showHistory: flag(ctx.url, 'showHistory', false),
+      showHistoryOutput: flag(ctx.url, 'showHistoryOutput', false),
+    };
+    const history = options.showHistory ? await engine.getHistory(record) : undefined;
+    const body = statusPayload(record, options, history);
+    if (RUNNING_LIKE.has(record.runtimeStatus)) {
+      json(ctx.res, 202, body, { Location: ctx.url.toString(), 'Retry-After': '5' });
+    } else {
+      const failedAs500 = record.runtimeStatus === 'Failed' && flag(ctx.url, 'returnInternalServerErrorOnFailure', false);
+      json(ctx.res, failedAs500 ? 500 : 200, body);
+    }
+  };
+
+  /** Answers 202 with the status URLs, or with wait mode the finished instance when it ends in time. */
+  const answerStarted = async (ctx: RouteContext, instanceId: string): Promise<void> => {
+    const timeout = positiveInt(ctx.url, 'timeout');
+    const payload = checkStatusPayload(origin(ctx), hubName, instanceId);
+    const accepted = (): void => json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
+    if (timeout === undefined) return accepted();
+    const interval = (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000;
+    const deadline = Date.now() + timeout * 1000;
+    for (;;) {
+      const record = await engine.getRecord(instanceId);
+      if (record && record.runtimeStatus === 'Completed') return json(ctx.res, 200, JSON.parse(record.output ?? 'null'));
+      if (record && isFinished(record)) return json(ctx.res, 200, statusPayload(record, { showInput: true, showHistory: false, showHistoryOutput: false }));
+      if (Date.now() + interval > deadline) return accepted();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, 100)));
+    }
+  };
+
+  const start = async (ctx: RouteContext): Promise<void> => {
+    checkHub(ctx);
+    const name = ctx.params.fn ?? '';
+    const fn = registry.find(name, 'orchestration');
+    if (!fn) throw badRequest(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    const instanceId = ctx.params.id ?? randomUUID().replace(/-/g, '');
+    const problem = instanceIdProblem(instanceId);
+    if (problem) throw badRequest(problem);
+    const input = await jsonBody(ctx, false);
+    try {
+      await engine.startInstance({ name: fn.name, instanceId, input, version: ctx.url.searchParams.get('version') ?? '' });
+    } catch (error) {
+      if (error instanceof InstanceAlreadyExistsError) return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      throw error;
+    }
+    await answerStarted(ctx, instanceId);
+  };
+
+  const list = async (ctx: RouteContext): Promise<void> => {
+    checkHub(ctx);
+    const showInput = flag(ctx.url, 'showInput', false);
+    const token = ctx.req.headers['x-ms-continuation-token'];
+    const page = await engine.queryInstances({
+      createdTimeFrom: dateParam(ctx.url, 'createdTimeFrom'),
+      createdTimeTo: dateParam(ctx.url, 'createdTimeTo'),
+      runtimeStatus: statusesParam(ctx.url),
+      instanceIdPrefix: ctx.url.searchParams.get('instanceIdPrefix') ?? undefined,
+      top: positiveInt(ctx.url, 'top') ?? 100,
+      continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,
+    });
+    const body = page.records.map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
+    json(ctx.res, 200, body, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
+  };
+
+  const purgeMany = async (ctx: RouteContext): Promise<void> => {
+    checkHub(ctx);
+    const from = dateParam(ctx.url, 'createdTimeFrom');
+    if (!from) throw badRequest('createdTimeFrom is required to purge instances by filter.');
+    const query = { createdTimeFrom: from, createdTimeTo: dateParam(ctx.url, 'createdTimeTo') ?? clock.now(), runtimeStatus: statusesParam(ctx.url), top: 100 };
+    let deleted = 0;
+    let continuationToken: string | undefined;
+    do {
+      const page = await engine.queryInstances({ ...query, continuationToken });
+      for (const record of page.records) if (await engine.purge(record.instanceId)) deleted++;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    json(ctx.res, deleted > 0 ? 200 : 404, { instancesDeleted: deleted });
+  };
+
+  const requireRunning = (record: InstanceRecord, action: string): void => {
+    if (isFinished(record)) throw gone(`The instance '${record.instanceId}' is ${record.runtimeStatus}; it cannot be ${action}.`);
+  };
+
+  const reason = (ctx: RouteContext): string | null => ctx.url.searchParams.get('reason');
+
+  server.route(['POST'], `${base}/orchestrators/:fn`, start);
+  server.route(['POST'], `${base}/orchestrators/:fn/:id`, start);
+  server.route(['GET'], `${base}/instances`, list);
+  server.route(['DELETE'], `${base}/instances`, purgeMany);
+  server.route(['GET'], `${base}/instances/:id`, async (ctx) => sendStatus(ctx, await instance(ctx)));
+  server.route(['DELETE'], `${base}/instances/:id`, async (ctx) => {
+    const record = await instance(ctx);
+    await engine.purge(record.instanceId);
+    json(ctx.res, 200, { instancesDeleted: 1 });
+  });
+  server.route(['POST'], `${base}/instances/:id/raiseEvent/:event`, async (ctx) => {
+    const contentType = String(ctx.req.headers['content-type'] ?? '');
+    if (!/^application\/json/i.test(contentType)) throw badRequest('Only application/json request content is supported');
+    const record = await instance(ctx);
+    const data = await jsonBody(ctx, true);
+    requireRunning(record, 'sent events');
+    await engine.sendMessage(record.instanceId, historyEvents.eventRaised(clock.now(), ctx.params.event ?? '', data));
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  server.route(['POST'], `${base}/instances/:id/terminate`, async (ctx) => {
+    const record = await instance(ctx);
+    requireRunning(record, 'terminated');
+    await engine.sendMessage(record.instanceId, historyEvents.executionTerminated(clock.now(), reason(ctx)));
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  server.route(['POST'], `${base}/instances/:id/suspend`, async (ctx) => {
+    const record = await instance(ctx);
+    requireRunning(record, 'suspended');
+    if (record.runtimeStatus === 'Suspended') return serverError(ctx.res, new Error(`The instance '${record.instanceId}' is already suspended.`), 'System.InvalidOperationException');
+    await engine.sendMessage(record.instanceId, historyEvents.executionSuspended(clock.now(), reason(ctx)));
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  server.route(['POST'], `${base}/instances/:id/resume`, async (ctx) => {
+    const record = await instance(ctx);
+    requireRunning(record, 'resumed');
+    if (record.runtimeStatus !== 'Suspended') return serverError(ctx.res, new Error(`The instance '${record.instanceId}' is not suspended.`), 'System.InvalidOperationException');
+    await engine.sendMessage(record.instanceId, historyEvents.executionResumed(clock.now(), reason(ctx)));
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  server.route(['POST'], `${base}/instances/:id/restart`, async (ctx) => {
+    const record = await instance(ctx);
+    const newId = flag(ctx.url, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : record.instanceId;
+    try {
+      await engine.startInstance({ name: record.name, instanceId: newId, input: record.input, version: record.version });
+    } catch (error) {
+      if (error instanceof InstanceAlreadyExistsError) return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      throw error;
+    }
+    await answerStarted(ctx, newId);
+  });
+  server.route(['POST'], `${base}/instances/:id/rewind`, async (ctx) => {
+    await instance(ctx);
+    throw new HttpProblem(501, 'Rewind is not supported by this host yet.');
+  });
+  server.route(['GET', 'POST', 'DELETE'], `${base}/entities/*`, () => {
+    throw new HttpProblem(501, 'Durable entities are not supported by this host yet.');
+  });
+}

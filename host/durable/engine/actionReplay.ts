@@ -1,0 +1,433 @@
+import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
+import { ActionType, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
+
+/**
+ * The host's half of replay. The real extension never reads the SDK's answer directly: it replays
+ * the returned action list through a DTFx context, awaiting each action the way C# would, and DTFx
+ * numbers every scheduling call. The SDK keeps a parallel counter, so the two agree only if this
+ * mirror numbers tasks, retries and long-timer slices exactly as DTFx does (see the spec §3.3).
+ */
+
+export interface ReplayOptions {
+  executionId: string;
+  /** Above this, a timer is split into slices (Azure Storage: 6 days). */
+  maxShortTimerMs: number;
+  /** The length of each slice of a long timer (3 days). */
+  longTimerIntervalMs: number;
+  /** Throws the extension's "doesn't exist" error for unknown activities/orchestrators. */
+  checkFunction(name: string, kind: 'activity' | 'orchestrator'): void;
+}
+
+export type NewWork =
+  | { kind: 'activity'; id: number; name: string; input: string | null }
+  | { kind: 'timer'; id: number; fireAt: Date }
+  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: string | null; version: string };
+
+export interface ReplayResult {
+  /** Scheduling events for work the history has not recorded yet, in id order. */
+  newEvents: HistoryEvent[];
+  newWork: NewWork[];
+  /** The C# replay loop has awaited every action. */
+  driverDone: boolean;
+  /** Activities, sub-orchestrations and live timers still waiting for an answer. */
+  hasOpenTasks: boolean;
+  continueAsNew?: { input: string | null };
+  /** Set when the instance must fail (nondeterminism, validation). */
+  failure?: string;
+  /** The next sequence number: the id of ExecutionCompleted / ContinueAsNew. */
+  nextId: number;
+}
+
+/** Thrown by action building when the orchestration must fail; carries the message the status shows. */
+export class ReplayFailure extends Error {}
+
+interface Parent {
+  childSettled(child: Node): void;
+}
+
+abstract class Node {
+  done = false;
+  failed = false;
+  parent: Parent | undefined;
+
+  protected settle(failed: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    this.failed = failed;
+    this.parent?.childSettled(this);
+  }
+}
+
+type LeafKind = 'task' | 'timer' | 'sub';
+
+class Leaf extends Node {
+  canceled = false;
+  constructor(
+    readonly id: number,
+    readonly kind: LeafKind,
+    readonly work: NewWork,
+  ) {
+    super();
+  }
+  answer(failed: boolean): void {
+    this.settle(failed);
+  }
+  cancel(): void {
+    this.canceled = true;
+    this.done = true;
+  }
+}
+
+class Done extends Node {
+  constructor() {
+    super();
+    this.done = true;
+  }
+}
+
+class EventWait extends Node {
+  receive(): void {
+    this.settle(false);
+  }
+}
+
+class Compound extends Node implements Parent {
+  constructor(
+    private readonly all: boolean,
+    private readonly children: Node[],
+  ) {
+    super();
+    for (const child of children) child.parent = this;
+    this.evaluate();
+  }
+  childSettled(): void {
+    this.evaluate();
+  }
+  private evaluate(): void {
+    // C# Task.WhenAll waits for every member even after one failed; WhenAny for the first.
+    if (this.all ? this.children.every((c) => c.done) : this.children.some((c) => c.done)) {
+      this.settle(this.all && this.children.some((c) => c.failed));
+    }
+  }
+}
+
+const SIX_DAYS_MS = 6 * 24 * 3600 * 1000;
+
+/** DTFx RetryInterceptor: attempt, then a timer (a zero-delay one after the last attempt), then retry or fail. */
+class RetryNode extends Node implements Parent {
+  private attempts = 0;
+  private readonly firstAttempt: number;
+  private waitingOn: Leaf;
+  private finalTimer = false;
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly options: RetryOptionsWire,
+    private readonly attempt: () => Leaf,
+  ) {
+    super();
+    const first = options.firstRetryIntervalInMilliseconds;
+    if (!(first > 0)) throw new ReplayFailure('firstRetryIntervalInMilliseconds value must be greater than 0.');
+    if (first > SIX_DAYS_MS || (options.maxRetryIntervalInMilliseconds ?? 0) > SIX_DAYS_MS) {
+      throw new ReplayFailure('Retry intervals above 6 days are not supported by the Azure Storage provider.');
+    }
+    this.firstAttempt = mirror.now.getTime();
+    this.waitingOn = this.start(attempt());
+  }
+
+  private start(leaf: Leaf): Leaf {
+    leaf.parent = this;
+    return leaf;
+  }
+
+  childSettled(child: Node): void {
+    if (child !== this.waitingOn) return;
+    if (child instanceof Leaf && child.kind === 'timer') {
+      if (this.finalTimer) this.settle(true);
+      else this.waitingOn = this.start(this.attempt());
+      return;
+    }
+    if (!child.failed) {
+      this.settle(false);
+      return;
+    }
+    this.attempts++;
+    const now = this.mirror.now.getTime();
+    if (this.attempts >= Math.max(1, this.options.maxNumberOfAttempts)) {
+      this.finalTimer = true;
+      this.waitingOn = this.start(this.mirror.newTimer(new Date(now)));
+      return;
+    }
+    const timeout = this.options.retryTimeoutInMilliseconds;
+    if (timeout !== undefined && timeout > 0 && now >= this.firstAttempt + timeout) {
+      // DTFx would stop without a timer and the SDK would wait for it forever (durable-js #629):
+      // failing loudly is the only behaviour an app cannot come to depend on by accident.
+      throw new ReplayFailure(
+        'retryTimeoutInMilliseconds expired. The durable-functions SDK cannot observe a retry timeout (on Azure the instance would hang, durable-js issue #629); use maxNumberOfAttempts instead.',
+      );
+    }
+    const coefficient = this.options.backoffCoefficient ?? 1;
+    const maxInterval = this.options.maxRetryIntervalInMilliseconds ?? SIX_DAYS_MS;
+    const delay = Math.min(this.options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, this.attempts - 1), maxInterval);
+    this.waitingOn = this.start(this.mirror.newTimer(new Date(now + delay)));
+  }
+}
+
+/** The extension's long timer: slices of at most the long interval until the final fire time. */
+class LongTimer extends Node implements Parent {
+  private slice: Leaf;
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly fireAt: Date,
+    canceled: boolean,
+  ) {
+    super();
+    this.slice = this.nextSlice();
+    if (canceled) {
+      this.slice.cancel();
+      this.done = true;
+    }
+  }
+  private nextSlice(): Leaf {
+    const now = this.mirror.now.getTime();
+    const remaining = this.fireAt.getTime() - now;
+    const at = remaining > this.mirror.options.maxShortTimerMs ? new Date(now + this.mirror.options.longTimerIntervalMs) : this.fireAt;
+    const leaf = this.mirror.newTimer(at);
+    leaf.parent = this;
+    return leaf;
+  }
+  childSettled(child: Node): void {
+    if (child !== this.slice) return;
+    if (this.mirror.now.getTime() < this.fireAt.getTime()) this.slice = this.nextSlice();
+    else this.settle(false);
+  }
+}
+
+function jsonText(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+const UNSUPPORTED: Partial<Record<ActionType, string>> = {
+  [ActionType.CallEntity]: 'callEntity',
+  [ActionType.SignalEntity]: 'signalEntity',
+  [ActionType.ScheduledSignalEntity]: 'signalEntity with a time',
+  [ActionType.CallHttp]: 'callHttp',
+  [ActionType.LockEntities]: 'lock',
+  [ActionType.ReleaseEntities]: 'lock release',
+};
+
+class Mirror implements Parent {
+  now: Date;
+  private seq = 0;
+  readonly leaves = new Map<number, Leaf>();
+  readonly recorded = new Set<number>();
+  private readonly waiters = new Map<string, EventWait[]>();
+  private readonly buffered = new Map<string, number>();
+  private position = 0;
+  driverDone = false;
+  continueAsNew: { input: string | null } | undefined;
+
+  constructor(
+    readonly options: ReplayOptions,
+    private readonly actions: OrchestratorAction[],
+    start: Date,
+  ) {
+    this.now = start;
+  }
+
+  get nextId(): number {
+    return this.seq;
+  }
+
+  newTimer(fireAt: Date): Leaf {
+    const id = this.seq++;
+    const leaf = new Leaf(id, 'timer', { kind: 'timer', id, fireAt });
+    this.leaves.set(id, leaf);
+    return leaf;
+  }
+
+  private newTask(name: string, input: string | null): Leaf {
+    this.options.checkFunction(name, 'activity');
+    const id = this.seq++;
+    const leaf = new Leaf(id, 'task', { kind: 'activity', id, name, input });
+    this.leaves.set(id, leaf);
+    return leaf;
+  }
+
+  private newSubOrchestration(name: string, instanceId: string | undefined, input: string | null, version: string): Leaf {
+    this.options.checkFunction(name, 'orchestrator');
+    const id = this.seq++;
+    const childId = instanceId && instanceId.length > 0 ? instanceId : `${this.options.executionId}:${id}`;
+    const leaf = new Leaf(id, 'sub', { kind: 'subOrchestration', id, name, instanceId: childId, input, version });
+    this.leaves.set(id, leaf);
+    return leaf;
+  }
+
+  private build(action: OrchestratorAction): Node {
+    const unsupported = UNSUPPORTED[action.actionType];
+    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host yet (Durable entities and callHttp are planned).`);
+    switch (action.actionType) {
+      case ActionType.CallActivity:
+        return this.newTask(action.functionName ?? '', jsonText(action.input));
+      case ActionType.CallActivityWithRetry:
+        return new RetryNode(this, action.retryOptions!, () => this.newTask(action.functionName ?? '', jsonText(action.input)));
+      case ActionType.CallSubOrchestrator:
+        return this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version ?? '');
+      case ActionType.CallSubOrchestratorWithRetry:
+        return new RetryNode(this, action.retryOptions!, () =>
+          this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version ?? ''),
+        );
+      case ActionType.CreateTimer: {
+        const fireAt = new Date(action.fireAt ?? 0);
+        if (fireAt.getTime() - this.now.getTime() > this.options.maxShortTimerMs) return new LongTimer(this, fireAt, action.isCanceled === true);
+        const leaf = this.newTimer(fireAt);
+        if (action.isCanceled) leaf.cancel();
+        return leaf;
+      }
+      case ActionType.WaitForExternalEvent:
+        return this.waitFor(action.externalEventName ?? '');
+      case ActionType.ContinueAsNew:
+        this.continueAsNew = { input: jsonText(action.input) };
+        return new Done();
+      case ActionType.WhenAll:
+      case ActionType.WhenAny:
+        return new Compound(action.actionType === ActionType.WhenAll, (action.compoundActions ?? []).map((a) => this.build(a)));
+      default:
+        throw new ReplayFailure(`The orchestrator returned an action of unknown type ${String(action.actionType)}.`);
+    }
+  }
+
+  private waitFor(name: string): EventWait {
+    const wait = new EventWait();
+    const pending = this.buffered.get(name) ?? 0;
+    if (pending > 0) {
+      this.buffered.set(name, pending - 1);
+      wait.receive();
+    } else {
+      const list = this.waiters.get(name) ?? [];
+      list.push(wait);
+      this.waiters.set(name, list);
+    }
+    return wait;
+  }
+
+  /** An event goes to the newest waiter of its name (a stack, like the extension), else it waits FIFO. */
+  deliverEvent(name: string): void {
+    const list = this.waiters.get(name);
+    const wait = list?.pop();
+    if (wait) wait.receive();
+    else this.buffered.set(name, (this.buffered.get(name) ?? 0) + 1);
+  }
+
+  startDriver(): void {
+    this.advance();
+  }
+
+  childSettled(): void {
+    this.advance();
+  }
+
+  /** The C# loop: `foreach action: await it` (exceptions swallowed), one action after the other. */
+  private advance(): void {
+    while (this.position < this.actions.length) {
+      const node = this.build(this.actions[this.position++]);
+      if (!node.done) {
+        node.parent = this;
+        return;
+      }
+    }
+    this.driverDone = true;
+  }
+}
+
+const KIND_OF_EVENT: Partial<Record<EventType, LeafKind>> = {
+  [EventType.TaskScheduled]: 'task',
+  [EventType.TimerCreated]: 'timer',
+  [EventType.SubOrchestrationInstanceCreated]: 'sub',
+};
+
+const KIND_WORDS: Record<LeafKind, string> = { task: 'an activity task', timer: 'a durable timer', sub: 'a sub-orchestration' };
+
+function nondeterminism(e: HistoryEvent, leaf: Leaf | undefined): string {
+  const kind = KIND_OF_EVENT[e.EventType] ?? 'task';
+  const name = e.Name ? ` and name '${e.Name}'` : '';
+  const now = leaf ? ` The current code scheduled ${KIND_WORDS[leaf.kind]}${leaf.work.kind !== 'timer' ? ` named '${leaf.work.name}'` : ''} with that sequence ID instead.` : '';
+  return (
+    `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled ${KIND_WORDS[kind]} with sequence ID ${e.EventId}${name}, ` +
+    `but the current replay execution hasn't (yet?) scheduled this task.${now} Was a change made to the orchestrator code after this instance had already started running?`
+  );
+}
+
+function schedulingEvent(work: NewWork, at: Date): HistoryEvent {
+  switch (work.kind) {
+    case 'activity':
+      return historyEvents.taskScheduled(at, work.id, work.name, work.input);
+    case 'timer':
+      return historyEvents.timerCreated(at, work.id, work.fireAt);
+    case 'subOrchestration':
+      return historyEvents.subOrchestrationCreated(at, work.id, work.name, work.instanceId, work.input, work.version);
+  }
+}
+
+/**
+ * Replays `history` (past events plus this episode's new ones) against the SDK's cumulative action
+ * list and tells what is new, whether the C# loop would have finished, and what is still open.
+ */
+export function replayActions(history: HistoryEvent[], actions: OrchestratorAction[], options: ReplayOptions): ReplayResult {
+  const firstStart = history.find((e) => e.EventType === EventType.OrchestratorStarted);
+  const mirror = new Mirror(options, actions, new Date(firstStart?.Timestamp ?? Date.now()));
+  let failure: string | undefined;
+  try {
+    for (const e of history) {
+      switch (e.EventType) {
+        case EventType.OrchestratorStarted: {
+          const t = new Date(e.Timestamp);
+          if (t > mirror.now) mirror.now = t;
+          break;
+        }
+        case EventType.ExecutionStarted:
+          mirror.startDriver();
+          break;
+        case EventType.TaskScheduled:
+        case EventType.TimerCreated:
+        case EventType.SubOrchestrationInstanceCreated: {
+          const leaf = mirror.leaves.get(e.EventId);
+          const sameName = leaf && (leaf.work.kind === 'timer' || leaf.work.name.toLowerCase() === (e.Name ?? '').toLowerCase());
+          if (!leaf || leaf.kind !== KIND_OF_EVENT[e.EventType] || !sameName) throw new ReplayFailure(nondeterminism(e, leaf));
+          mirror.recorded.add(e.EventId);
+          break;
+        }
+        case EventType.TaskCompleted:
+        case EventType.SubOrchestrationInstanceCompleted:
+        case EventType.TaskFailed:
+        case EventType.SubOrchestrationInstanceFailed:
+        case EventType.TimerFired: {
+          const id = e.EventType === EventType.TimerFired ? e.TimerId : e.TaskScheduledId;
+          const leaf = id === undefined ? undefined : mirror.leaves.get(id);
+          const failed = e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed;
+          if (leaf && !leaf.done) leaf.answer(failed);
+          break;
+        }
+        case EventType.EventRaised:
+          mirror.deliverEvent(e.Name ?? '');
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ReplayFailure)) throw error;
+    failure = error.message;
+  }
+
+  const fresh = [...mirror.leaves.values()].filter((l) => !mirror.recorded.has(l.id)).sort((a, b) => a.id - b.id);
+  return {
+    newEvents: fresh.map((l) => schedulingEvent(l.work, mirror.now)),
+    newWork: fresh.filter((l) => !l.canceled).map((l) => l.work),
+    driverDone: mirror.driverDone,
+    hasOpenTasks: [...mirror.leaves.values()].some((l) => !l.done),
+    continueAsNew: mirror.continueAsNew,
+    failure,
+    nextId: mirror.nextId,
+  };
+}

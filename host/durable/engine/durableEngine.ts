@@ -1,0 +1,384 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { HostLogger } from '../../logging/hostLogger';
+import { StoreConflictError, type InstanceQuery, type InstanceRecord, type TaskHubStore, type Versioned } from '../../store/taskHubStore';
+import { dotNetTime, historyEvents, type HistoryEvent, type ParentInstance } from '../history/historyEvent';
+import { pendingWork } from '../history/pendingWork';
+import type { NewWork } from './actionReplay';
+import type { ActivityRunner } from './activityRunner';
+import type { Clock } from './clock';
+import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
+import type { TimerScheduler } from './timerScheduler';
+
+interface QueuedMessage {
+  event: HistoryEvent;
+  /** Id of the durable inbox row, deleted by the episode that consumes the message. */
+  storedId?: string;
+}
+
+interface LiveInstance {
+  id: string;
+  state: { record: InstanceRecord; etag: string | undefined; history: HistoryEvent[] } | undefined;
+  queue: QueuedMessage[];
+  /** Run an episode even without messages (a new or continued-as-new execution). */
+  wake: boolean;
+  running: boolean;
+  scheduled: boolean;
+  /** The last episode could consume nothing (suspended): wait for a new message before trying again. */
+  stalled: boolean;
+}
+
+export interface StartRequest {
+  name: string;
+  instanceId: string;
+  input: string | null;
+  version: string;
+  parent?: ParentInstance | null;
+}
+
+/** The id is taken by an instance that has not finished (the extension answers 500). */
+export class InstanceAlreadyExistsError extends Error {
+  constructor(readonly instanceId: string, status: string) {
+    super(`An Orchestration instance with the status ${status} already exists.`);
+  }
+}
+
+export interface EngineDependencies {
+  store: TaskHubStore;
+  episodes: OrchestrationEpisodes;
+  activities: ActivityRunner;
+  timers: TimerScheduler;
+  clock: Clock;
+  logger: HostLogger;
+  maxConcurrentOrchestrations: number;
+}
+
+export interface EngineMetrics {
+  episodes: number;
+  activities: number;
+  commitMs: number[];
+}
+
+let messageCounter = 0;
+
+/** Inbox row ids sort by arrival, so a restart delivers messages in the order they came. */
+function newMessageId(now: Date): string {
+  messageCounter = (messageCounter + 1) % 1_000_000;
+  return `${now.getTime().toString(36).padStart(9, '0')}-${String(messageCounter).padStart(6, '0')}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Runs orchestrations: one episode at a time per instance, a bounded number at once. Every
+ * episode is committed to the store before its work starts; the work then runs from memory, and
+ * what a crash interrupts is found again in the store by `recover()`.
+ */
+export class DurableEngine {
+  private readonly live = new Map<string, LiveInstance>();
+  private readonly ready: LiveInstance[] = [];
+  private activeEpisodes = 0;
+  private stopping = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  readonly counters = { episodes: 0, activities: 0 };
+
+  constructor(private readonly deps: EngineDependencies) {}
+
+  // --- client operations ----------------------------------------------------------------------
+
+  async getRecord(instanceId: string): Promise<InstanceRecord | undefined> {
+    return (await this.versioned(instanceId))?.value;
+  }
+
+  async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
+    const cached = this.live.get(record.instanceId)?.state;
+    if (cached && cached.record.executionId === record.executionId) return cached.history;
+    return this.deps.store.getHistory(record);
+  }
+
+  async startInstance(request: StartRequest): Promise<InstanceRecord> {
+    const existing = await this.versioned(request.instanceId);
+    if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
+    const now = this.deps.clock.now();
+    const record: InstanceRecord = {
+      instanceId: request.instanceId,
+      name: request.name,
+      version: request.version,
+      executionId: randomUUID().replace(/-/g, ''),
+      runtimeStatus: 'Pending',
+      createdTime: now,
+      lastUpdatedTime: now,
+      completedTime: null,
+      input: request.input,
+      output: null,
+      customStatus: null,
+      parent: request.parent ?? null,
+      generation: existing ? existing.value.generation + 1 : 0,
+      historyChunks: 0,
+      parentNotified: false,
+    };
+    let etag: string;
+    try {
+      etag = await this.deps.store.putInstance(record, existing?.etag);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new InstanceAlreadyExistsError(request.instanceId, 'Pending');
+      throw error;
+    }
+    const live = this.liveOf(record.instanceId);
+    live.state = { record, etag, history: [] };
+    live.wake = true;
+    this.schedule(live);
+    if (existing) void this.deps.store.dropOldExecutions(record).catch(() => undefined);
+    return record;
+  }
+
+  /** Appends a message (event, terminate, suspend, resume) to the instance's durable inbox, then runs it. */
+  async sendMessage(instanceId: string, event: HistoryEvent, messageId = newMessageId(this.deps.clock.now())): Promise<void> {
+    await this.deps.store.addMessage({ id: messageId, instanceId, event });
+    this.deliver(instanceId, { event, storedId: messageId });
+  }
+
+  queryInstances(query: InstanceQuery): ReturnType<TaskHubStore['queryInstances']> {
+    return this.deps.store.queryInstances(query);
+  }
+
+  async purge(instanceId: string): Promise<boolean> {
+    const deleted = await this.deps.store.purgeInstance(instanceId);
+    const live = this.live.get(instanceId);
+    if (live && !live.running) this.live.delete(instanceId);
+    else if (live) live.state = undefined;
+    return deleted;
+  }
+
+  /** Resolves when no episode runs or waits (tests and shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.activeEpisodes === 0 && this.ready.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get queuedEpisodes(): number {
+    return this.ready.length;
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopping = true;
+    this.deps.timers.stop();
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        const check = (): void => (this.activeEpisodes === 0 ? resolve() : void setTimeout(check, 20));
+        check();
+      }),
+      new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
+  }
+
+  // --- recovery -------------------------------------------------------------------------------
+
+  /** Finds what a previous run left unfinished and finishes it: episodes, activities, timers, children. */
+  async recover(): Promise<{ instances: number; messages: number }> {
+    const { records, messages } = await this.deps.store.findUnfinished();
+    for (const { value: record, etag } of records) {
+      const live = this.liveOf(record.instanceId);
+      if (isFinished(record)) {
+        live.state = { record, etag, history: [] };
+        await this.notifyParent(live);
+        continue;
+      }
+      const history = await this.deps.store.getHistory(record);
+      live.state = { record, etag, history };
+      if (record.historyChunks === 0) {
+        live.wake = true;
+        this.schedule(live);
+        continue;
+      }
+      const open = pendingWork(history);
+      const work: NewWork[] = [
+        ...open.activities.map((e): NewWork => ({ kind: 'activity', id: e.EventId, name: e.Name ?? '', input: e.Input ?? null })),
+        ...open.timers.map((e): NewWork => ({ kind: 'timer', id: e.EventId, fireAt: new Date(e.FireAt ?? 0) })),
+        ...open.subOrchestrations.map(
+          (e): NewWork => ({ kind: 'subOrchestration', id: e.EventId, name: e.Name ?? '', instanceId: e.InstanceId ?? '', input: e.Input ?? null, version: e.Version ?? '' }),
+        ),
+      ];
+      if (record.runtimeStatus !== 'Suspended' || work.length > 0) await this.dispatch(record, work);
+    }
+    for (const message of messages) this.deliver(message.instanceId, { event: message.event, storedId: message.id });
+    return { instances: records.length, messages: messages.length };
+  }
+
+  // --- scheduling -----------------------------------------------------------------------------
+
+  private liveOf(instanceId: string): LiveInstance {
+    let live = this.live.get(instanceId);
+    if (!live) {
+      live = { id: instanceId, state: undefined, queue: [], wake: false, running: false, scheduled: false, stalled: false };
+      this.live.set(instanceId, live);
+    }
+    return live;
+  }
+
+  private async versioned(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
+    const state = this.live.get(instanceId)?.state;
+    if (state && state.etag !== undefined) return { value: state.record, etag: state.etag };
+    return this.deps.store.getInstance(instanceId);
+  }
+
+  private deliver(instanceId: string, message: QueuedMessage): void {
+    const live = this.liveOf(instanceId);
+    live.queue.push(message);
+    live.stalled = false;
+    this.schedule(live);
+  }
+
+  private schedule(live: LiveInstance): void {
+    if (live.running || live.scheduled || (!live.wake && (live.queue.length === 0 || live.stalled))) return;
+    live.scheduled = true;
+    this.ready.push(live);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.activeEpisodes < this.deps.maxConcurrentOrchestrations && this.ready.length > 0) {
+      const live = this.ready.shift()!;
+      live.scheduled = false;
+      live.running = true;
+      this.activeEpisodes++;
+      void this.runEpisode(live).finally(() => {
+        live.running = false;
+        this.activeEpisodes--;
+        if (live.state === undefined && live.queue.length === 0) this.live.delete(live.id);
+        this.schedule(live);
+        this.pump();
+        if (this.activeEpisodes === 0 && this.ready.length === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  private async runEpisode(live: LiveInstance): Promise<void> {
+    const batch = live.queue.splice(0);
+    live.wake = false;
+    try {
+      if (!live.state) {
+        const found = await this.deps.store.getInstance(live.id);
+        if (!found) {
+          // Messages for an instance that does not exist (purged): drop them, rows included.
+          await this.discard(live.id, batch);
+          return;
+        }
+        live.state = { record: found.value, etag: found.etag, history: await this.deps.store.getHistory(found.value) };
+      }
+      const state = live.state;
+      const result = await this.deps.episodes.run({ record: state.record, past: state.history, messages: batch.map((m) => m.event), now: this.deps.clock.now() });
+      this.counters.episodes++;
+      const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
+      // Messages an episode did not consume (the instance is suspended) wait for the next one.
+      live.queue.unshift(...batch.filter((_, i) => !result.consumed.includes(i)));
+      const record = result.record;
+      const rowIndex = state.record.historyChunks;
+      const sameExecution = result.historyExecutionId === record.executionId;
+      if (result.newHistory.length > 0 && sameExecution) record.historyChunks = rowIndex + 1;
+      if (result.newHistory.length === 0 && result.consumed.length === 0) {
+        live.stalled = live.queue.length > 0;
+        return;
+      }
+
+      const etag = await this.deps.store.commitEpisode({
+        record,
+        etag: state.etag,
+        newHistory: result.newHistory,
+        historyRow: { executionId: result.historyExecutionId, index: rowIndex },
+        consumedMessageIds: consumedRows,
+      });
+      live.state = { record, etag, history: sameExecution ? [...state.history, ...result.newHistory] : [] };
+      if (!sameExecution) {
+        live.wake = true;
+        void this.deps.store.dropOldExecutions(record).catch(() => undefined);
+      }
+      await this.dispatch(record, result.work);
+      if (isFinished(record)) {
+        if (record.parent) await this.notifyParent(live);
+        if (live.queue.length === 0) live.state = undefined;
+      }
+    } catch (error) {
+      live.queue.unshift(...batch);
+      live.state = undefined;
+      if (error instanceof StoreConflictError) {
+        this.deps.logger.warn(`Instance ${live.id} changed in storage while it ran; reloading it. (${error.message})`);
+        return;
+      }
+      this.deps.logger.error(`Episode of ${live.id} failed and will be retried: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  private async discard(instanceId: string, batch: QueuedMessage[]): Promise<void> {
+    if (batch.some((m) => m.storedId)) await this.deps.store.purgeInstance(instanceId).catch(() => undefined);
+  }
+
+  // --- acting on a committed episode ----------------------------------------------------------
+
+  private async dispatch(record: InstanceRecord, work: NewWork[]): Promise<void> {
+    for (const item of work) {
+      switch (item.kind) {
+        case 'activity':
+          void this.deps.activities.run({ instanceId: record.instanceId, id: item.id, name: item.name, input: item.input }).then((event) => {
+            this.counters.activities++;
+            this.deliver(record.instanceId, { event });
+          });
+          break;
+        case 'timer': {
+          const fireAt = item.fireAt;
+          this.deps.timers.arm(fireAt, () =>
+            this.deliver(record.instanceId, { event: historyEvents.timerFired(this.deps.clock.now(), item.id, dotNetTime(fireAt)) }),
+          );
+          break;
+        }
+        case 'subOrchestration':
+          await this.startChild(record, item);
+          break;
+      }
+    }
+  }
+
+  private async startChild(parent: InstanceRecord, work: Extract<NewWork, { kind: 'subOrchestration' }>): Promise<void> {
+    const link: ParentInstance = {
+      Name: parent.name,
+      Version: parent.version,
+      TaskScheduleId: work.id,
+      OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
+    };
+    const fail = (reason: string): Promise<void> =>
+      this.sendMessage(parent.instanceId, historyEvents.subOrchestrationFailed(this.deps.clock.now(), work.id, reason, `Message: ${reason}, StackTrace: `), `subfail-${parent.executionId}-${work.id}`);
+    if (work.instanceId === parent.instanceId || work.instanceId === parent.parent?.OrchestrationInstance.InstanceId || work.instanceId.startsWith('@')) {
+      return fail(`A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`);
+    }
+    const existing = await this.versioned(work.instanceId);
+    const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === parent.executionId && existing.value.parent?.TaskScheduleId === work.id;
+    if (sameLink) return;
+    try {
+      await this.startInstance({ name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link });
+    } catch (error) {
+      if (error instanceof InstanceAlreadyExistsError) return fail(`${error.message} (instance id '${work.instanceId}')`);
+      throw error;
+    }
+  }
+
+  /** Tells the parent how its sub-orchestration ended: durable in the parent's inbox, then marked as told. */
+  private async notifyParent(live: LiveInstance): Promise<void> {
+    const state = live.state;
+    const parent = state?.record.parent;
+    if (!state || !parent || state.record.parentNotified) return;
+    const { record } = state;
+    const now = this.deps.clock.now();
+    const scheduledId = parent.TaskScheduleId;
+    const event =
+      record.runtimeStatus === 'Completed'
+        ? historyEvents.subOrchestrationCompleted(now, scheduledId, record.output)
+        : historyEvents.subOrchestrationFailed(now, scheduledId, record.output ?? '', `Message: ${record.output ?? ''}, StackTrace: `);
+    const digest = createHash('sha1').update(record.instanceId).digest('hex');
+    await this.sendMessage(parent.OrchestrationInstance.InstanceId, event, `sub-${digest}-${record.executionId}`);
+    const told = { ...record, parentNotified: true };
+    try {
+      state.etag = await this.deps.store.putInstance(told, state.etag);
+      state.record = told;
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+  }
+}

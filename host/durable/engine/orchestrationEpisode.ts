@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { FunctionRegistry } from '../../app/functionRegistry';
+import type { FunctionInvoker } from '../../app/invokeFunction';
+import type { InstanceRecord } from '../../store/taskHubStore';
+import { completedTaskId, EventType, historyEvents, OrchestrationStatus, type HistoryEvent } from '../history/historyEvent';
+import { taskIds } from '../history/pendingWork';
+import { replayActions, ReplayFailure, type NewWork } from './actionReplay';
+import { readAnswer } from './orchestratorAnswer';
+
+/** What the host advertises to the SDK: schema V3 and Azure Storage's timer limits, like the extension. */
+const MAX_SHORT_TIMER = '6.00:00:00';
+const LONG_TIMER_INTERVAL = '3.00:00:00';
+const DAY_MS = 24 * 3600 * 1000;
+/** DTFx refuses a serialized custom status above 16 KB. */
+const MAX_CUSTOM_STATUS = 16 * 1024;
+
+export interface EpisodeInput {
+  record: InstanceRecord;
+  /** Committed history of the current execution. */
+  past: HistoryEvent[];
+  /** Messages in arrival order (their history events). */
+  messages: HistoryEvent[];
+  now: Date;
+}
+
+export interface EpisodeResult {
+  record: InstanceRecord;
+  /** Events this episode appends to the current execution's history (empty: nothing to commit). */
+  newHistory: HistoryEvent[];
+  /** The execution the new events belong to (differs from record.executionId after continue-as-new). */
+  historyExecutionId: string;
+  work: NewWork[];
+  /** Indexes of `messages` this episode consumed or discarded (not held). */
+  consumed: number[];
+}
+
+const FINISHED = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+export function isFinished(record: InstanceRecord): boolean {
+  return FINISHED.has(record.runtimeStatus);
+}
+
+function functionCheck(registry: FunctionRegistry) {
+  return (name: string, kind: 'activity' | 'orchestrator'): void => {
+    const trigger = kind === 'activity' ? 'activity' : 'orchestration';
+    if (registry.find(name, trigger)) return;
+    const known = registry
+      .ofKind(trigger)
+      .map((f) => `'${f.name}'`)
+      .join(', ');
+    throw new ReplayFailure(
+      `The function '${name}' doesn't exist, is disabled, or is not an ${kind} function. Additional info: The following are the known ${kind} functions: ${known}.`,
+    );
+  };
+}
+
+/**
+ * One orchestration episode: the new messages become history events, the SDK replays the whole
+ * history, and the returned actions (mirrored the way the extension replays them) become new
+ * scheduling events, work and possibly the end of the execution. Pure apart from invoking the
+ * orchestrator: the caller commits the result before acting on it.
+ */
+export class OrchestrationEpisodes {
+  constructor(
+    private readonly registry: FunctionRegistry,
+    private readonly invoker: FunctionInvoker,
+  ) {}
+
+  async run(input: EpisodeInput): Promise<EpisodeResult> {
+    const { now } = input;
+    const record: InstanceRecord = { ...input.record, lastUpdatedTime: now };
+    const result: EpisodeResult = { record, newHistory: [], historyExecutionId: record.executionId, work: [], consumed: [] };
+    if (isFinished(record)) {
+      // Late messages for a finished instance are dropped, as DTFx does.
+      result.consumed = input.messages.map((_, i) => i);
+      return result;
+    }
+
+    const fresh: HistoryEvent[] = [historyEvents.orchestratorStarted(now)];
+    const starting = input.past.length === 0;
+    if (starting) {
+      fresh.push(
+        historyEvents.executionStarted(record.createdTime, {
+          instanceId: record.instanceId,
+          executionId: record.executionId,
+          name: record.name,
+          version: record.version,
+          input: record.input,
+          parent: record.parent,
+          generation: record.generation,
+        }),
+      );
+      record.runtimeStatus = 'Running';
+    }
+
+    const { scheduled, answered } = taskIds(input.past);
+    let suspended = record.runtimeStatus === 'Suspended';
+    let terminated: string | null | undefined;
+    input.messages.forEach((message, index) => {
+      if (terminated !== undefined) {
+        result.consumed.push(index);
+        return;
+      }
+      switch (message.EventType) {
+        case EventType.ExecutionTerminated:
+          terminated = message.Input ?? null;
+          fresh.push({ ...message, Timestamp: fresh[0].Timestamp });
+          result.consumed.push(index);
+          return;
+        case EventType.ExecutionSuspended:
+          if (!suspended) fresh.push({ ...message, Timestamp: fresh[0].Timestamp });
+          suspended = true;
+          result.consumed.push(index);
+          return;
+        case EventType.ExecutionResumed:
+          if (suspended) fresh.push({ ...message, Timestamp: fresh[0].Timestamp });
+          suspended = false;
+          result.consumed.push(index);
+          return;
+        default: {
+          const answers = completedTaskId(message);
+          if (answers !== undefined && (!scheduled.has(answers) || answered.has(answers))) {
+            // A duplicate answer (activities are at-least-once) or one for another execution.
+            result.consumed.push(index);
+            return;
+          }
+          // While suspended, messages wait unconsumed (DTFx holds them back until resumed).
+          if (suspended) return;
+          if (answers !== undefined) answered.add(answers);
+          fresh.push({ ...message, Timestamp: fresh[0].Timestamp });
+          result.consumed.push(index);
+        }
+      }
+    });
+
+    if (terminated !== undefined) {
+      fresh.push(historyEvents.executionCompleted(now, -1, OrchestrationStatus.Terminated, terminated));
+      this.finish(record, 'Terminated', terminated, now);
+      result.newHistory = [...fresh, historyEvents.orchestratorCompleted(now)];
+      return result;
+    }
+    if (suspended) {
+      record.runtimeStatus = 'Suspended';
+      // Nothing but the suspension itself to record; the orchestrator does not run.
+      result.newHistory = fresh.length > 1 ? [...fresh, historyEvents.orchestratorCompleted(now)] : [];
+      return result;
+    }
+    if (record.runtimeStatus === 'Suspended') record.runtimeStatus = 'Running';
+    if (fresh.length === 1 && !starting) return result;
+
+    await this.replay(record, input.past, fresh, now, result);
+    return result;
+  }
+
+  private async replay(record: InstanceRecord, past: HistoryEvent[], fresh: HistoryEvent[], now: Date, result: EpisodeResult): Promise<void> {
+    const orchestrator = this.registry.find(record.name, 'orchestration');
+    const history = [...past.map((e) => ({ ...e, IsPlayed: true })), ...fresh];
+    let failure: string | undefined;
+    let answer;
+    if (!orchestrator) {
+      failure = `The function '${record.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
+    } else {
+      const binding = {
+        history,
+        input: record.input === null ? null : JSON.parse(record.input),
+        instanceId: record.instanceId,
+        isReplaying: past.length > 0,
+        parentInstanceId: record.parent?.OrchestrationInstance.InstanceId ?? null,
+        upperSchemaVersion: 1,
+        upperSchemaVersionNew: 2,
+        longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
+        maximumShortTimerDuration: MAX_SHORT_TIMER,
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+      };
+      let returned: unknown;
+      let thrown: unknown;
+      try {
+        const invocation = await this.invoker.invoke({
+          fn: orchestrator,
+          trigger: { string: JSON.stringify(binding) },
+          triggerMetadata: { instanceId: { string: record.instanceId } },
+        });
+        const value = invocation.returnValue as { json?: string; string?: string } | undefined;
+        returned = value?.json !== undefined ? JSON.parse(value.json) : value?.string;
+      } catch (error) {
+        thrown = error ?? new Error('The orchestrator threw a value that is not an Error.');
+      }
+      answer = readAnswer(returned, thrown);
+    }
+
+    const actions = answer?.answer.actions[0] ?? [];
+    const replay = replayActions(history, actions, {
+      executionId: record.executionId,
+      maxShortTimerMs: 6 * DAY_MS,
+      longTimerIntervalMs: 3 * DAY_MS,
+      checkFunction: functionCheck(this.registry),
+    });
+    failure ??= replay.failure;
+    const customStatus = answer?.answer.customStatus;
+    if (customStatus !== undefined && customStatus !== null) {
+      const text = JSON.stringify(customStatus);
+      if (text.length > MAX_CUSTOM_STATUS) failure ??= `The custom status is ${text.length} bytes when serialized; at most ${MAX_CUSTOM_STATUS} are allowed.`;
+      else record.customStatus = text;
+    } else {
+      record.customStatus = null;
+    }
+
+    const newHistory = [...fresh];
+    if (failure === undefined) {
+      newHistory.push(...replay.newEvents);
+      result.work = replay.newWork;
+    }
+    const settled = replay.driverDone && !replay.hasOpenTasks;
+    const error = answer?.threw ? (answer.answer.error ?? 'The orchestrator threw a value that is not an Error.') : undefined;
+    if (failure !== undefined || (error !== undefined && settled)) {
+      const message = `Orchestrator function '${record.name}' failed: ${failure ?? error}`;
+      newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Failed, message));
+      this.finish(record, 'Failed', message, now);
+      result.work = [];
+    } else if (answer?.answer.isDone && settled && replay.continueAsNew) {
+      newHistory.push(historyEvents.continueAsNew(now, replay.nextId, replay.continueAsNew.input));
+      result.historyExecutionId = record.executionId;
+      record.executionId = randomUUID().replace(/-/g, '');
+      record.runtimeStatus = 'ContinuedAsNew';
+      record.input = replay.continueAsNew.input;
+      record.output = null;
+      record.historyChunks = 0;
+      record.generation += 1;
+      record.createdTime = now;
+    } else if (answer?.answer.isDone && settled) {
+      const output = answer.answer.output === undefined ? null : JSON.stringify(answer.answer.output);
+      newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Completed, output));
+      this.finish(record, 'Completed', output, now);
+    }
+    newHistory.push(historyEvents.orchestratorCompleted(now));
+    result.newHistory = newHistory;
+  }
+
+  private finish(record: InstanceRecord, status: 'Completed' | 'Failed' | 'Terminated', output: string | null, now: Date): void {
+    record.runtimeStatus = status;
+    record.output = output;
+    record.completedTime = now;
+  }
+}

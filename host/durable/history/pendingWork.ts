@@ -1,0 +1,39 @@
+import { completedTaskId, EventType, type HistoryEvent } from './historyEvent';
+
+export interface PendingWork {
+  activities: HistoryEvent[];
+  timers: HistoryEvent[];
+  subOrchestrations: HistoryEvent[];
+}
+
+/**
+ * Work a committed history promises but has not answered: scheduled activities, timers and
+ * sub-orchestrations without a completion. A restart re-runs exactly this (at-least-once).
+ */
+export function pendingWork(history: HistoryEvent[]): PendingWork {
+  const answered = new Set<number>();
+  for (const e of history) {
+    const id = completedTaskId(e);
+    if (id !== undefined) answered.add(id);
+  }
+  const open = (type: EventType): HistoryEvent[] => history.filter((e) => e.EventType === type && !answered.has(e.EventId));
+  return {
+    activities: open(EventType.TaskScheduled),
+    timers: open(EventType.TimerCreated),
+    subOrchestrations: open(EventType.SubOrchestrationInstanceCreated),
+  };
+}
+
+/** Ids of tasks scheduled in this history, and the ones already answered. */
+export function taskIds(history: HistoryEvent[]): { scheduled: Set<number>; answered: Set<number> } {
+  const scheduled = new Set<number>();
+  const answered = new Set<number>();
+  for (const e of history) {
+    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated || e.EventType === EventType.SubOrchestrationInstanceCreated) {
+      scheduled.add(e.EventId);
+    }
+    const id = completedTaskId(e);
+    if (id !== undefined) answered.add(id);
+  }
+  return { scheduled, answered };
+}

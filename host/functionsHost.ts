@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { FunctionRegistry, type RegisteredFunction } from './app/functionRegistry';
+import { FunctionInvoker } from './app/invokeFunction';
+import { loadApp } from './app/loadApp';
+import { attachStorage } from './azurite';
+import { loadHostConfig, type HostConfig, type HostFlags } from './config/hostConfig';
+import { StartupError } from './config/startupError';
+import { durableClientBinding } from './durable/api/clientBinding';
+import { registerDurableHttpApi } from './durable/api/durableHttpApi';
+import { ActivityRunner } from './durable/engine/activityRunner';
+import { systemClock, type Clock } from './durable/engine/clock';
+import { DurableEngine } from './durable/engine/durableEngine';
+import { OrchestrationEpisodes } from './durable/engine/orchestrationEpisode';
+import { TimerScheduler } from './durable/engine/timerScheduler';
+import { HttpServer } from './http/httpServer';
+import { registerHttpTriggers } from './http/httpTrigger';
+import { consoleLogger, type HostLogger } from './logging/hostLogger';
+import { TableTaskHubStore } from './store/tableTaskHubStore';
+
+export interface HostOptions extends HostFlags {
+  logger?: HostLogger;
+  clock?: Clock;
+}
+
+export interface RunningHost {
+  config: HostConfig;
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  engine: DurableEngine;
+  functions: RegisteredFunction[];
+  stop(): Promise<void>;
+}
+
+function describeFunctions(functions: RegisteredFunction[], httpPaths: Map<string, string>, origin: string): string {
+  const lines = ['Functions:', ''];
+  for (const fn of functions) {
+    const route = httpPaths.get(fn.name);
+    lines.push(route && fn.http ? `        ${fn.name}: [${fn.http.methods.join(',')}] ${origin}${route}` : `        ${fn.name}: ${fn.triggerType}`, '');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The composition root: config → storage (Azurite) → task hub store → the app → the durable
+ * engine → HTTP. Returns once the host serves requests and has picked up unfinished work.
+ */
+export async function startFunctionsHost(options: HostOptions): Promise<RunningHost> {
+  const logger = options.logger ?? consoleLogger();
+  const clock = options.clock ?? systemClock;
+  const config = loadHostConfig(options);
+  const storage = await attachStorage(config.storageConnection, config.azuriteLocation, [__dirname, config.appDir]);
+  try {
+    const store = new TableTaskHubStore(storage.connectionString, config.hubName);
+    try {
+      await store.init();
+    } catch (error) {
+      throw new StartupError(`Azure Storage does not answer (${(error as Error).message}); is Azurite running?`);
+    }
+    const registrations = loadApp(config.appDir, config.packageMain);
+    registrations.systemLog = (level, message) => {
+      if (level === 'error') logger.error(message);
+      else if (level === 'warning') logger.warn(message);
+      else logger.debug(message);
+    };
+    const registry = new FunctionRegistry(registrations);
+    const invoker = new FunctionInvoker(registrations, logger);
+    await invoker.runAppStartHooks(config.appDir);
+
+    const timers = new TimerScheduler(clock);
+    const engine = new DurableEngine({
+      store,
+      episodes: new OrchestrationEpisodes(registry, invoker),
+      activities: new ActivityRunner(registry, invoker, clock, config.durable.maxConcurrentActivityFunctions),
+      timers,
+      clock,
+      logger,
+      maxConcurrentOrchestrations: config.durable.maxConcurrentOrchestratorFunctions,
+    });
+
+    const server = new HttpServer(logger);
+    registerDurableHttpApi(server, { engine, registry, clock, hubName: config.hubName });
+    let rpcOrigin = '';
+    const table = registerHttpTriggers(
+      server,
+      registry.ofKind('http'),
+      config.routePrefix,
+      invoker,
+      (fn, requestOrigin) =>
+        fn.clientBindingNames.map((name) => ({ name, data: { json: JSON.stringify(durableClientBinding(requestOrigin, rpcOrigin, config.hubName)) } })),
+      logger,
+    );
+    const port = await server.listen(config.port, config.bindAddress);
+    rpcOrigin = `http://127.0.0.1:${port}`;
+    // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
+    process.env.WEBSITE_HOSTNAME ??= `localhost:${port}`;
+    const recovered = await engine.recover();
+    if (recovered.instances + recovered.messages > 0) {
+      logger.info(`Resumed ${recovered.instances} unfinished instance(s) and ${recovered.messages} waiting message(s) from task hub ${config.hubName}.`);
+    }
+    logger.info(
+      '\n' + describeFunctions(registry.all(), new Map(table.map((t) => [t.fn.name, t.path])), `http://localhost:${port}`) + `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}).`,
+    );
+
+    let stopped = false;
+    return {
+      config,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      engine,
+      functions: registry.all(),
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await server.close();
+        await engine.stop();
+        await invoker.runAppTerminateHooks().catch((error: unknown) => logger.warn(`An appTerminate hook failed: ${String(error)}`));
+        await storage.stop();
+      },
+    };
+  } catch (error) {
+    await storage.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,126 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import findMyWay, { type HTTPMethod } from 'find-my-way';
+import { StartupError } from '../config/startupError';
+import type { HostLogger } from '../logging/hostLogger';
+import { HttpProblem, methodNotAllowed, payloadTooLarge, writeProblem } from './problems';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string | undefined>;
+  /** Reads the whole body (bounded); call once. */
+  body(): Promise<Buffer>;
+}
+
+export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
+
+/** Functions caps request bodies at 100 MB; the same limit keeps one request from exhausting memory here. */
+const MAX_BODY_BYTES = 100 * 1024 * 1024;
+const ALL_METHODS: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(payloadTooLarge(limit));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(payloadTooLarge(limit));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The host's one HTTP listener: app triggers, the Durable HTTP API and /admin share it, like the Functions host. */
+export class HttpServer {
+  private readonly router = findMyWay({ caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
+  private readonly server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
+  private readonly pathsByMethod = new Map<string, Set<string>>();
+
+  constructor(private readonly logger: HostLogger) {
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  route(methods: string[], path: string, handler: RouteHandler): void {
+    for (const method of methods) {
+      this.router.on(method.toUpperCase() as HTTPMethod, path, (req, res, params) => {
+        void this.run(handler, req, res, params as Record<string, string | undefined>);
+      });
+    }
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new StartupError(`Port ${port} on ${host} is in use; stop what runs there or pass --port.`)
+            : error,
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeIdleConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const method = (req.method ?? 'GET').toUpperCase() as HTTPMethod;
+    if (this.router.find(method, path)) {
+      this.router.lookup(req, res);
+      return;
+    }
+    const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));
+    const problem = allowed.length > 0 ? methodNotAllowed(allowed) : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
+    req.resume();
+    writeProblem(res, problem.status, problem.message, problem.headers);
+  }
+
+  private async run(handler: RouteHandler, req: IncomingMessage, res: ServerResponse, params: Record<string, string | undefined>): Promise<void> {
+    let bodyRead = false;
+    const ctx: RouteContext = {
+      req,
+      res,
+      url: new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`),
+      params,
+      body: () => {
+        bodyRead = true;
+        return readBody(req, MAX_BODY_BYTES);
+      },
+    };
+    try {
+      await handler(ctx);
+    } catch (error) {
+      if (error instanceof HttpProblem) {
+        writeProblem(res, error.status, error.message, error.headers);
+      } else {
+        this.logger.error(`${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        writeProblem(res, 500, 'Something went wrong while processing your request.');
+      }
+    } finally {
+      if (!bodyRead) req.resume();
+    }
+  }
+}
