@@ -93,13 +93,13 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     const port = await server.listen(config.port, config.bindAddress);
     rpcOrigin = `http://127.0.0.1:${port}`;
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
-    process.env.WEBSITE_HOSTNAME ??= `localhost:${port}`;
+    if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();
     if (recovered.instances + recovered.messages > 0) {
       logger.info(`Resumed ${recovered.instances} unfinished instance(s) and ${recovered.messages} waiting message(s) from task hub ${config.hubName}.`);
     }
     logger.info(
-      '\n' + describeFunctions(registry.all(), new Map(table.map((t) => [t.fn.name, t.path])), `http://localhost:${port}`) + `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}).`,
+      '\n' + describeFunctions(registry.all(), new Map(table.map((t) => [t.fn.name, `/${[config.routePrefix, t.fn.http?.route ?? ''].filter(Boolean).join('/')}`])), `http://localhost:${port}`) + `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}). Listening on http://${config.bindAddress}:${port}`,
     );
 
     let stopped = false;
