@@ -104,7 +104,7 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     await waitForStatus(api(`instances/${b.id}`), (s) => s.runtimeStatus === 'Suspended');
     await client('raise', b.id, { name: 'Go', value: 7 });
     await new Promise((r) => setTimeout(r, 200));
-    expect((await (await fetch(api(`instances/${b.id}`))).json()).runtimeStatus).toBe('Suspended');
+    expect(((await (await fetch(api(`instances/${b.id}`))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Suspended');
     await client('resume', b.id, { reason: 'go on' });
     expect(await waitForStatus(api(`instances/${b.id}`))).toMatchObject({ runtimeStatus: 'Completed', output: 7 });
   });
@@ -159,7 +159,7 @@ describe('the Durable HTTP API', () => {
     await fetch(api('instances/dup-1/raiseEvent/Go'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' });
     await waitForStatus(api('instances/dup-1'));
     expect((await fetch(api('orchestrators/waitForever/dup-1'), { method: 'POST' })).status).toBe(202);
-    expect((await (await fetch(api('instances/dup-1'))).json()).runtimeStatus).toMatch(/Pending|Running/);
+    expect(((await (await fetch(api('instances/dup-1'))).json()) as { runtimeStatus: string }).runtimeStatus).toMatch(/Pending|Running/);
   });
 
   it('answers 202 while running and 200 when done, with Location and Retry-After', async () => {
