@@ -57,7 +57,7 @@ export async function startHostProcess(appDir: string, env: Record<string, strin
 }
 
 /** Polls the status URL until the instance leaves Pending/Running (or the time is up). */
-export async function waitForStatus(statusUrl: string, until: (status: { runtimeStatus: string }) => boolean = (s) => !['Pending', 'Running', 'ContinuedAsNew'].includes(s.runtimeStatus), timeoutMs = 30_000): Promise<Record<string, unknown> & { runtimeStatus: string }> {
+export async function waitForStatus(statusUrl: string, until: (status: { runtimeStatus: string }) => boolean = (s) => ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus), timeoutMs = 30_000): Promise<Record<string, unknown> & { runtimeStatus: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(statusUrl);
