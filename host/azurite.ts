@@ -19,7 +19,8 @@ export function developmentConnectionString(ports: { blob: number; queue: number
   ].join(';');
 }
 
-function answers(port: number, host = '127.0.0.1', timeoutMs = 300): Promise<boolean> {
+/** Whether something accepts TCP connections there (a quick probe, not a health check). */
+export function portAnswers(port: number, host = '127.0.0.1', timeoutMs = 300): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     const done = (ok: boolean): void => {
@@ -106,7 +107,7 @@ export async function attachStorage(connection: string, location: string | undef
     return { connectionString: connection, started: false, stop: async () => undefined };
   }
   const standard = { blob: 10000, queue: 10001, table: 10002 };
-  const up = await Promise.all([answers(standard.blob), answers(standard.queue), answers(standard.table)]);
+  const up = await Promise.all([portAnswers(standard.blob), portAnswers(standard.queue), portAnswers(standard.table)]);
   if (up.every(Boolean)) return { connectionString: developmentConnectionString(standard), started: false, stop: async () => undefined };
   if (up.some(Boolean)) {
     throw new StartupError('Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.');

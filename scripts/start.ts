@@ -1,6 +1,6 @@
-import net from 'node:net';
 import path from 'node:path';
 import { createHttpServer } from '@vercel/cosmosdb-server';
+import { portAnswers } from '../host/azurite';
 import { applyLocalSettings } from '../host/config/hostConfig';
 import { StartupError } from '../host/config/startupError';
 import { startFunctionsHost } from '../host/functionsHost';
@@ -14,26 +14,11 @@ import { seedDemoData } from '../src/services/seedData';
  */
 const ROOT = path.resolve(__dirname, '../..');
 
-function answers(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    socket.setTimeout(300, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function startLocalCosmos(): Promise<(() => Promise<void>) | undefined> {
   const endpoint = new URL(process.env.COSMOS_ENDPOINT ?? 'http://127.0.0.1:8081');
   const local = endpoint.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
   const port = Number(endpoint.port || 80);
-  if (!local || (await answers(port, '127.0.0.1'))) return undefined;
+  if (!local || (await portAnswers(port))) return undefined;
   const server = createHttpServer({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
