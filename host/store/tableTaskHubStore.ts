@@ -43,9 +43,10 @@ export class TableTaskHubStore implements TaskHubStore {
     connectionString: string,
     readonly hubName: string,
   ) {
-    const options = { allowInsecureConnection: true };
-    this.table = TableClient.fromConnectionString(connectionString, `${hubName}TaskHub`, options);
-    const blobService = BlobServiceClient.fromConnectionString(connectionString);
+    // Storage is local (or near): fail fast with a clear error rather than back off for a minute.
+    const retryOptions = { maxRetries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000 };
+    this.table = TableClient.fromConnectionString(connectionString, `${hubName}TaskHub`, { allowInsecureConnection: true, retryOptions });
+    const blobService = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 4, retryDelayInMs: 100, maxRetryDelayInMs: 1000 } });
     this.blobs = new PayloadBlobs(blobService.getContainerClient(`${hubName.toLowerCase()}-payloads`));
   }
 
