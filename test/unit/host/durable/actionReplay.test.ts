@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { replayActions, ReplayFailure, type ReplayOptions } from '../../../../host/durable/engine/actionReplay';
+import { ActionType, type OrchestratorAction } from '../../../../host/durable/engine/orchestratorAnswer';
+import { EventType, historyEvents, type HistoryEvent } from '../../../../host/durable/history/historyEvent';
+
+// The host's mirror of the extension's replay must number tasks exactly as DTFx does, because the
+// SDK keeps a parallel counter. These specifications replay action lists the SDK emits against
+// histories, episode by episode, the way the engine does.
+
+const DAY = 24 * 3600 * 1000;
+const t0 = new Date('2026-01-01T00:00:00Z');
+const at = (ms: number): Date => new Date(t0.getTime() + ms);
+
+const options: ReplayOptions = {
+  executionId: 'exec1',
+  maxShortTimerMs: 6 * DAY,
+  longTimerIntervalMs: 3 * DAY,
+  checkFunction: (name) => {
+    if (name === 'missing') throw new ReplayFailure(`The function '${name}' doesn't exist`);
+  },
+};
+
+const started = (time = t0): HistoryEvent[] => [
+  historyEvents.orchestratorStarted(time),
+  historyEvents.executionStarted(time, { instanceId: 'i', executionId: 'exec1', name: 'o', version: '', input: null, parent: null, generation: 0 }),
+];
+
+/** Plays one episode: replays, then records what it scheduled, like a committed episode. */
+function episode(history: HistoryEvent[], actions: OrchestratorAction[], ...messages: HistoryEvent[]) {
+  const result = replayActions([...history, ...messages], actions, options);
+  history.push(...messages, ...result.newEvents, historyEvents.orchestratorCompleted(t0));
+  return result;
+}
+
+const activity = (name: string): OrchestratorAction => ({ actionType: ActionType.CallActivity, functionName: name });
+
+describe('retries (CallActivityWithRetry)', () => {
+  it('allocates attempt, retry timer, attempt, and a zero-delay timer after the last failure', () => {
+    const retry: OrchestratorAction = { actionType: ActionType.CallActivityWithRetry, functionName: 'A', retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 2 } };
+    const history = started();
+    expect(episode(history, [retry]).newEvents.map((e) => [e.EventType, e.EventId])).toEqual([[EventType.TaskScheduled, 0]]);
+
+    const second = episode(history, [retry], historyEvents.orchestratorStarted(at(10)), historyEvents.taskFailed(at(10), 0, 'r', 'd'));
+    expect(second.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([[EventType.TimerCreated, 1, '2026-01-01T00:00:01.0100000Z']]);
+
+    const third = episode(history, [retry], historyEvents.orchestratorStarted(at(1010)), historyEvents.timerFired(at(1010), 1, ''));
+    expect(third.newEvents.map((e) => [e.EventType, e.EventId])).toEqual([[EventType.TaskScheduled, 2]]);
+
+    const fourth = episode(history, [retry], historyEvents.orchestratorStarted(at(1020)), historyEvents.taskFailed(at(1020), 2, 'r', 'd'));
+    expect(fourth.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([[EventType.TimerCreated, 3, '2026-01-01T00:00:01.0200000Z']]);
+
+    const last = episode(history, [retry], historyEvents.orchestratorStarted(at(1030)), historyEvents.timerFired(at(1030), 3, ''));
+    expect(last.newEvents).toEqual([]);
+    expect(last.driverDone).toBe(true);
+    expect(last.hasOpenTasks).toBe(false);
+  });
+
+  it('backs off by the coefficient, capped by the maximum interval', () => {
+    const retry: OrchestratorAction = {
+      actionType: ActionType.CallActivityWithRetry,
+      functionName: 'A',
+      retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 5, backoffCoefficient: 3, maxRetryIntervalInMilliseconds: 5000 },
+    };
+    const history = started();
+    episode(history, [retry]);
+    let now = 0;
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      now += 10;
+      const failed = episode(history, [retry], historyEvents.orchestratorStarted(at(now)), historyEvents.taskFailed(at(now), history.filter((e) => e.EventType === EventType.TaskScheduled).at(-1)!.EventId, 'r', 'd'));
+      const timer = failed.newEvents[0];
+      delays.push(new Date(timer.FireAt!).getTime() - at(now).getTime());
+      now = new Date(timer.FireAt!).getTime() - t0.getTime();
+      episode(history, [retry], historyEvents.orchestratorStarted(at(now)), historyEvents.timerFired(at(now), timer.EventId, ''));
+    }
+    expect(delays).toEqual([1000, 3000, 5000]);
+  });
+});
+
+describe('long timers', () => {
+  it('split into slices of three days until the fire time, each with its own id', () => {
+    const timer: OrchestratorAction = { actionType: ActionType.CreateTimer, fireAt: at(10 * DAY).toISOString(), isCanceled: false };
+    const history = started();
+    const fires: string[] = [];
+    let result = episode(history, [timer]);
+    for (let i = 0; i < 5 && result.newEvents.length > 0; i++) {
+      const slice = result.newEvents[0];
+      fires.push(`${slice.EventId}@${(new Date(slice.FireAt!).getTime() - t0.getTime()) / DAY}d`);
+      const fireAt = new Date(slice.FireAt!);
+      result = episode(history, [timer], historyEvents.orchestratorStarted(fireAt), historyEvents.timerFired(fireAt, slice.EventId, slice.FireAt!));
+    }
+    expect(fires).toEqual(['0@3d', '1@6d', '2@10d']);
+    expect(result.driverDone).toBe(true);
+  });
+});
+
+describe('compound tasks and ordering', () => {
+  it('schedules the actions after Task.all only when every member has finished, even after a failure', () => {
+    const all: OrchestratorAction = { actionType: ActionType.WhenAll, compoundActions: [activity('A'), activity('B')] };
+    const history = started();
+    expect(episode(history, [all]).newEvents.map((e) => e.EventId)).toEqual([0, 1]);
+    // The SDK fails fast and already asks for C; the C# loop still waits for B.
+    const afterFailure = episode(history, [all, activity('C')], historyEvents.orchestratorStarted(at(5)), historyEvents.taskFailed(at(5), 0, 'r', 'd'));
+    expect(afterFailure.newEvents).toEqual([]);
+    const afterB = episode(history, [all, activity('C')], historyEvents.orchestratorStarted(at(9)), historyEvents.taskCompleted(at(9), 1, '1'));
+    expect(afterB.newEvents.map((e) => [e.Name, e.EventId])).toEqual([['C', 2]]);
+  });
+
+  it('records a canceled timer but does not arm it, and it does not hold up completion', () => {
+    const timer: OrchestratorAction = { actionType: ActionType.CreateTimer, fireAt: at(60_000).toISOString(), isCanceled: true };
+    const event: OrchestratorAction = { actionType: ActionType.WaitForExternalEvent, externalEventName: 'Go' };
+    const history = started();
+    const result = episode(history, [{ actionType: ActionType.WhenAny, compoundActions: [event, timer] }]);
+    expect(result.newEvents.map((e) => e.EventType)).toEqual([EventType.TimerCreated]);
+    expect(result.newWork).toEqual([]);
+    expect(result.hasOpenTasks).toBe(false);
+  });
+
+  it('hands events to the newest waiter and buffers early ones in order', () => {
+    const wait: OrchestratorAction = { actionType: ActionType.WaitForExternalEvent, externalEventName: 'E' };
+    const history = started();
+    const early = replayActions([...history, historyEvents.eventRaised(t0, 'E', '1')], [activity('A'), wait], options);
+    expect(early.driverDone).toBe(false);
+    const late = replayActions(
+      [...history, historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.eventRaised(t0, 'E', '1'), historyEvents.taskCompleted(t0, 0, null)],
+      [activity('A'), wait],
+      options,
+    );
+    expect(late.driverDone).toBe(true);
+  });
+});
+
+describe('replay checks', () => {
+  it('fails when the code schedules a different activity than history recorded', () => {
+    const history = [...started(), historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.orchestratorCompleted(t0)];
+    const result = replayActions(history, [activity('B')], options);
+    expect(result.failure).toMatch(/Non-Deterministic workflow detected: .*sequence ID 0 and name 'A'.*named 'B'/);
+  });
+
+  it('fails when an activity does not exist', () => {
+    const result = replayActions(started(), [activity('missing')], options);
+    expect(result.failure).toMatch(/The function 'missing' doesn't exist/);
+  });
+
+  it('fails clearly on actions this host does not support yet', () => {
+    const result = replayActions(started(), [{ actionType: ActionType.CallHttp }], options);
+    expect(result.failure).toBe('callHttp is not supported by this host yet (Durable entities and callHttp are planned).');
+  });
+});
