@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
-import { createHttpServer } from '@vercel/cosmosdb-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosClientOptions, readCosmosSettings } from '../../src/services/cosmosClient';
 import { seedDemoData } from '../../src/services/seedData';
 import { startTestAzurite, type RunningAzurite } from '../support/azuriteProcess';
+import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
 import { startHostProcess, waitForStatus, type HostProcess } from '../support/hostProcess';
 import { orderExamples } from '../support/orderExamples';
 
@@ -14,10 +12,10 @@ import { orderExamples } from '../support/orderExamples';
 // same request bodies the README's curl walk-through sends.
 const ROOT = path.resolve(__dirname, '../..');
 let azurite: RunningAzurite;
-let cosmosServer: Server;
+let cosmosServer: CosmosTestServer;
 let host: HostProcess;
 let cosmos: CosmosClient;
-const settings: Record<string, string> = { COSMOS_KEY: 'local-emulator-key', COSMOS_DATABASE: 'saga-e2e' };
+const settings: Record<string, string> = { COSMOS_DATABASE: 'saga-e2e' };
 
 async function availableStock(): Promise<Record<string, number>> {
   const { resources } = await cosmos.database('saga-e2e').container('inventory').items.query<{ sku: string; available: number }>('SELECT c.sku, c.available FROM c').fetchAll();
@@ -26,9 +24,9 @@ async function availableStock(): Promise<Record<string, number>> {
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
-  cosmosServer = createHttpServer({ keepAlive: true });
-  await new Promise<void>((resolve) => cosmosServer.listen(0, '127.0.0.1', () => resolve()));
-  settings.COSMOS_ENDPOINT = `http://127.0.0.1:${(cosmosServer.address() as AddressInfo).port}`;
+  cosmosServer = await startCosmosServer();
+  settings.COSMOS_ENDPOINT = cosmosServer.endpoint;
+  settings.COSMOS_KEY = cosmosServer.key;
   const cosmosSettings = readCosmosSettings(settings);
   cosmos = new CosmosClient(cosmosClientOptions(cosmosSettings));
   await seedDemoData({ settings: cosmosSettings });
@@ -39,7 +37,7 @@ afterAll(async () => {
   await host?.stop();
   await azurite?.stop();
   cosmos?.dispose();
-  await new Promise<void>((resolve) => (cosmosServer ? cosmosServer.close(() => resolve()) : resolve()));
+  await cosmosServer?.stop();
 });
 
 describe('the order saga end to end on the local host', () => {

@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
-const ROOT = path.resolve(__dirname, '../..');
+/** The project root, whether this file runs from test/ (vitest) or from dist/ (the benchmark). */
+function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package-lock.json'))) dir = path.dirname(dir);
+  return dir;
+}
+
+const ROOT = projectRoot();
 const CLI = path.join(ROOT, 'dist/host/cli.js');
 
 export interface HostProcess {

@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+import { developmentConnectionString, startAzurite, stopProcess } from '../host/azurite';
+import { createSagaActivities } from '../src/functions/activities';
+import type { Order } from '../src/saga/orderInput';
+import { ensureSagaContainers } from '../src/services/containers';
+import { createCosmosClient, readCosmosSettings } from '../src/services/cosmosClient';
+import { newStockDocument } from '../src/services/inventory';
+import { newAccountDocument } from '../src/services/payment';
+import { newZoneDocument } from '../src/services/shipping';
+import { startHostProcess, type HostProcess } from '../test/support/hostProcess';
+
+/**
+ * `npm run bench`: the order saga through HTTP on the local host, next to the same three steps as
+ * plain in-process calls on the same Cosmos server (the floor: what the saga costs without any
+ * orchestration). Timings are read off one machine in one run; compare the ratios, not the
+ * absolute numbers.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const SKUS = 64;
+
+interface Sample {
+  latencies: number[];
+  wallMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summary(label: string, sample: Sample): string {
+  const sorted = [...sample.latencies].sort((a, b) => a - b);
+  const rate = (sample.latencies.length / sample.wallMs) * 1000;
+  return `${label.padEnd(34)} ${rate.toFixed(1).padStart(8)}/s  p50 ${percentile(sorted, 50).toFixed(1).padStart(7)} ms  p95 ${percentile(sorted, 95).toFixed(1).padStart(7)} ms  p99 ${percentile(sorted, 99).toFixed(1).padStart(7)} ms`;
+}
+
+function order(i: number): Order {
+  return {
+    customerId: `bench-cust-${i % SKUS}`,
+    currency: 'EUR',
+    lines: [{ sku: `BENCH-SKU-${i % SKUS}`, quantity: 1, unitPriceCents: 1999 }],
+    shipTo: { name: 'Bench Customer', street: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
+  };
+}
+
+/** The Cosmos-protocol server in its own process, so neither the load generator nor the host slows it. */
+async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const cli = require.resolve('@vercel/cosmosdb-server/lib/cli.js', { paths: [ROOT] });
+  const child = spawn(process.execPath, [cli, '-p', String(port), '--host', '127.0.0.1', '--no-ssl'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return { endpoint: `http://127.0.0.1:${port}`, child };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the Cosmos-protocol server did not start');
+}
+
+async function runPool(count: number, concurrency: number, one: (i: number) => Promise<number>): Promise<Sample> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) latencies.push(await one(next++));
+    }),
+  );
+  return { latencies, wallMs: performance.now() - started };
+}
+
+/** One saga through the app's HTTP starter; latency = request sent → ExecutionCompleted committed. */
+async function sagaOverHttp(host: HostProcess, i: number, run: string, pollMs: number): Promise<number> {
+  const sent = Date.now();
+  const response = await fetch(`${host.url}/api/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Idempotency-Key': `bench-${run}-${i}` },
+    body: JSON.stringify(order(i)),
+  });
+  if (response.status !== 202) throw new Error(`start answered ${response.status}: ${await response.text()}`);
+  const { id } = (await response.json()) as { id: string };
+  const statusUrl = `${host.url}/runtime/webhooks/durabletask/instances/${id}`;
+  for (;;) {
+    const status = (await (await fetch(statusUrl)).json()) as { runtimeStatus: string; output: { status: number } };
+    if (status.runtimeStatus === 'Completed') {
+      if (status.output.status !== 200) throw new Error(`saga ${id} ended with ${JSON.stringify(status.output)}`);
+      // The completion's own timestamp, so the polling interval does not count.
+      const full = (await (await fetch(`${statusUrl}?showHistory=true`)).json()) as { historyEvents: { EventType: string; Timestamp: string }[] };
+      const completed = full.historyEvents.find((e) => e.EventType === 'ExecutionCompleted');
+      return new Date(completed!.Timestamp).getTime() - sent;
+    }
+    if (status.runtimeStatus === 'Failed') throw new Error(`saga ${id} failed: ${JSON.stringify(status)}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { sagas: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '32' }, sequential: { type: 'string', default: '60' } },
+  });
+  const total = Number(values.sagas);
+  const concurrency = Number(values.concurrency);
+  const sequential = Number(values.sequential);
+  if (![total, concurrency, sequential].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--sagas, --concurrency and --sequential take positive whole numbers');
+
+  const azurite = await startAzurite({ location: undefined, searchFrom: [ROOT] });
+  const cosmosServer = await startCosmosProcess();
+  const settings = {
+    COSMOS_ENDPOINT: cosmosServer.endpoint,
+    COSMOS_KEY: 'local-emulator-key',
+    COSMOS_DATABASE: 'saga-bench',
+    AzureWebJobsStorage: developmentConnectionString(azurite.ports),
+  };
+  const cosmos = createCosmosClient(readCosmosSettings(settings));
+  const stores = await ensureSagaContainers(cosmos, settings.COSMOS_DATABASE);
+  for (let i = 0; i < SKUS; i++) {
+    await stores.inventory.items.upsert(newStockDocument(`BENCH-SKU-${i}`, `Bench item ${i}`, 1_000_000));
+    await stores.payments.items.upsert(newAccountDocument(`bench-cust-${i}`, `Bench ${i}`, 'EUR', 1_000_000_000_000, 1_000_000_000));
+  }
+  await stores.shipments.items.upsert(newZoneDocument('NL', 'PostNL'));
+
+  const spawned = performance.now();
+  const host = await startHostProcess(ROOT, settings);
+  const readyMs = performance.now() - spawned;
+  const lines: string[] = [];
+  try {
+    const activities = createSagaActivities(async () => stores);
+    const floorSaga = async (i: number, run: string): Promise<number> => {
+      const started = performance.now();
+      const input = { sagaId: `floor-${run}-${i}`, order: order(i) };
+      for (const step of [activities.doActivityA, activities.doActivityB, activities.doActivityC]) {
+        const result = await step(input);
+        if (!result.ok) throw new Error(`floor step failed: ${JSON.stringify(result)}`);
+      }
+      return performance.now() - started;
+    };
+    // Warm both paths (JIT, connections, containers) before measuring.
+    await runPool(20, 4, (i) => sagaOverHttp(host, i, 'warm', 2));
+    await runPool(20, 4, (i) => floorSaga(i, 'warm'));
+
+    const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 'seq', 10));
+    const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
+    const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 'load', 20));
+    const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
+
+    const p50 = (s: Sample): number => percentile([...s.latencies].sort((a, b) => a - b), 50);
+    const rate = (s: Sample): number => s.latencies.length / s.wallMs;
+    lines.push(
+      `Order saga, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+      `host ready after spawn: ${readyMs.toFixed(0)} ms (Azurite already running)`,
+      summary(`host, sequential (${sequential})`, hostSequential),
+      summary(`floor, sequential (${sequential})`, floorSequential),
+      summary(`host, ${total} at concurrency ${concurrency}`, hostLoaded),
+      summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
+      `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
+    );
+    console.log(lines.join('\n'));
+  } finally {
+    await host.stop();
+    cosmos.dispose();
+    await stopProcess(cosmosServer.child);
+    await stopProcess(azurite.child);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+// The step table: the order of the saga and the activity names the orchestrator schedules. The
+// orchestrator walks this table, so adding a step is one row plus its service.
+
+export type StepKey = 'A' | 'B' | 'C';
+export type DoActivityName = `doActivity${StepKey}`;
+export type RejectActivityName = `rejectActivity${StepKey}`;
+
+export interface SagaStepDefinition {
+  readonly key: StepKey;
+  /** What the step does, in the words the status URL shows. */
+  readonly action: string;
+  readonly doActivity: DoActivityName;
+  readonly rejectActivity: RejectActivityName;
+  /** The name under which the step's reference (reservation, payment, shipment id) is reported. */
+  readonly refName: 'reservationId' | 'paymentId' | 'shipmentId';
+}
+
+export const sagaSteps: readonly SagaStepDefinition[] = [
+  {
+    key: 'A',
+    action: 'reserve-stock',
+    doActivity: 'doActivityA',
+    rejectActivity: 'rejectActivityA',
+    refName: 'reservationId',
+  },
+  {
+    key: 'B',
+    action: 'charge-payment',
+    doActivity: 'doActivityB',
+    rejectActivity: 'rejectActivityB',
+    refName: 'paymentId',
+  },
+  {
+    key: 'C',
+    action: 'book-shipment',
+    doActivity: 'doActivityC',
+    rejectActivity: 'rejectActivityC',
+    refName: 'shipmentId',
+  },
+];
+
+export const sagaOrchestratorName = 'sagaOrchestrator';
+export const recordIncidentActivityName = 'recordIncident' as const;
+
+export function stepDefinition(key: StepKey): SagaStepDefinition {
+  const step = sagaSteps.find((candidate) => candidate.key === key);
+  if (step === undefined) throw new Error(`no saga step ${key}`);
+  return step;
+}

@@ -1,0 +1,125 @@
+import { createServer, IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+
+// A real HTTP proxy in front of the real Cosmos-protocol server, for the failures that data
+// cannot produce: transient answers (503, 429, 408, 449) and lost replies, where the request
+// reaches the database and commits, and the caller never hears back. Fault injection lives here,
+// never in src/.
+
+export type FaultKind =
+  /**
+   * Answer with this status without forwarding: nothing reaches the database. Transient ones
+   * (408, 429, 449, 503) or others, e.g. 403 as from a missing Entra data-plane role.
+   */
+  | { readonly type: 'status'; readonly status: number }
+  /** Forward, let the database commit, then cut the connection instead of replying. */
+  | { readonly type: 'drop-reply' };
+
+export interface Fault {
+  readonly kind: FaultKind;
+  /** How many matching requests get the fault (default 1). */
+  readonly times?: number;
+  /** Which requests: defaults to every request. */
+  readonly matches?: (request: { method: string; path: string }) => boolean;
+}
+
+export interface FaultyCosmosProxy {
+  readonly endpoint: string;
+  inject(fault: Fault): void;
+  clear(): void;
+  /** Faults actually served, by type. */
+  readonly served: { status: number; 'drop-reply': number };
+  stop(): Promise<void>;
+}
+
+/** Matches document writes (create, replace, upsert) in one container. */
+export function documentWritesTo(containerId: string): (request: { method: string; path: string }) => boolean {
+  const docs = new RegExp(`/colls/${containerId}/docs(/|$)`);
+  return ({ method, path }) => (method === 'POST' || method === 'PUT') && docs.test(path);
+}
+
+export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<FaultyCosmosProxy> {
+  const target = new URL(targetEndpoint);
+  const faults: { fault: Fault; remaining: number }[] = [];
+  const served = { status: 0, 'drop-reply': 0 };
+  const sockets = new Set<Socket>();
+
+  const takeFault = (method: string, path: string): FaultKind | undefined => {
+    const entry = faults.find(({ fault, remaining }) => remaining > 0 && (fault.matches?.({ method, path }) ?? true));
+    if (entry === undefined) return undefined;
+    entry.remaining--;
+    return entry.fault.kind;
+  };
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const method = request.method ?? 'GET';
+      const path = request.url ?? '/';
+      const fault = takeFault(method, path);
+      if (fault?.type === 'status') {
+        served.status++;
+        respondWithStatus(response, fault.status);
+        return;
+      }
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method, path, headers: { ...request.headers, host: target.host } },
+        (upstreamResponse) => {
+          const body: Buffer[] = [];
+          upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));
+          upstreamResponse.on('end', () => {
+            if (fault?.type === 'drop-reply') {
+              served['drop-reply']++;
+              request.socket.destroy();
+              return;
+            }
+            response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+            response.end(Buffer.concat(body));
+          });
+        },
+      );
+      upstream.on('error', () => request.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    served,
+    inject(fault) {
+      faults.push({ fault, remaining: fault.times ?? 1 });
+    },
+    clear() {
+      faults.length = 0;
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+function respondWithStatus(response: ServerResponse, status: number): void {
+  const codes: Record<number, string> = {
+    403: 'Forbidden',
+    408: 'RequestTimeout',
+    429: 'TooManyRequests',
+    449: 'RetryWith',
+    500: 'InternalServerError',
+    503: 'ServiceUnavailable',
+  };
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    // Cosmos tells a throttled client when to come back; keep it short for tests.
+    ...(status === 429 ? { 'x-ms-retry-after-ms': '1' } : {}),
+  });
+  response.end(JSON.stringify({ code: codes[status] ?? 'Error', message: `injected ${status} by the faulty proxy` }));
+}
