@@ -80,11 +80,11 @@ async function runPool(count: number, concurrency: number, one: (i: number) => P
 }
 
 /** One saga through the app's HTTP starter; latency = request sent → ExecutionCompleted committed. */
-async function sagaOverHttp(host: HostProcess, i: number, run: string, pollMs: number): Promise<number> {
+async function sagaOverHttp(host: HostProcess, i: number, pollMs: number): Promise<number> {
   const sent = Date.now();
   const response = await fetch(`${host.url}/api/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': `bench-${run}-${i}` },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(order(i)),
   });
   if (response.status !== 202) throw new Error(`start answered ${response.status}: ${await response.text()}`);
@@ -144,13 +144,14 @@ async function main(): Promise<void> {
       }
       return performance.now() - started;
     };
-    // Warm both paths (JIT, connections, containers) before measuring.
-    await runPool(20, 4, (i) => sagaOverHttp(host, i, 'warm', 2));
-    await runPool(20, 4, (i) => floorSaga(i, 'warm'));
+    // Warm both paths (JIT, connections, caches) before measuring: a cold run is half as fast.
+    const warm = Math.min(total, 150);
+    await runPool(warm, concurrency, (i) => sagaOverHttp(host, i, 100));
+    await runPool(warm, concurrency, (i) => floorSaga(i, 'warm'));
 
-    const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 'seq', 10));
+    const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 10));
     const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
-    const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 'load', 20));
+    const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
 
     const p50 = (s: Sample): number => percentile([...s.latencies].sort((a, b) => a - b), 50);
