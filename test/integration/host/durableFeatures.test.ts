@@ -46,6 +46,8 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     const started = await startThroughTrigger('sequence', ['Ada', 'Grace']);
     expect(started.statusQueryGetUri).toMatch(/\/runtime\/webhooks\/durabletask\/instances\/[0-9a-f]{32}\?taskHub=FeaturesHub&connection=Storage$/);
     const status = await waitForStatus(started.statusQueryGetUri.replace('http://localhost', 'http://127.0.0.1'));
+    // The app's context.log lines carry the function name and the invocation id.
+    expect(host.output()).toMatch(/\[startOrchestration [0-9a-f]{8}\] Started sequence as [0-9a-f]{32}/);
     expect(status).toMatchObject({ name: 'sequence', runtimeStatus: 'Completed', input: ['Ada', 'Grace'], output: ['Hello Ada', 'Hello Grace'], customStatus: { done: 2 } });
   });
 

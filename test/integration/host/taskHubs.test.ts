@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
+import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+
+// Two apps with different task hubs on one Azurite, and a host stopped with Ctrl-C mid-flight.
+const FIRST = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
+const SECOND = path.resolve(__dirname, '../../fixtures/apps/secondHub');
+let azurite: RunningAzurite;
+const hosts: HostProcess[] = [];
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+});
+
+afterAll(async () => {
+  for (const host of hosts) await host.stop();
+  await azurite?.stop();
+});
+
+const api = (host: HostProcess, p: string): string => `${host.url}/runtime/webhooks/durabletask/${p}`;
+
+describe('task hubs on one storage account', () => {
+  it('keep instances with the same id apart', async () => {
+    const env = { AzureWebJobsStorage: azurite.connectionString };
+    const [a, b] = await Promise.all([startHostProcess(FIRST, env), startHostProcess(SECOND, env)]);
+    hosts.push(a, b);
+    expect(b.output()).toContain(`startOrchestration: [POST] http://localhost:`);
+    expect(b.output()).toMatch(/\/v2\/start\/\{name\}\/\{instanceId\?\}/);
+    await fetch(api(a, 'orchestrators/sequence/same-id'), { method: 'POST', body: '["first"]' });
+    await fetch(api(b, 'orchestrators/sequence/same-id'), { method: 'POST', body: '["second"]' });
+    expect(await waitForStatus(api(a, 'instances/same-id'))).toMatchObject({ output: ['Hello first'] });
+    expect(await waitForStatus(api(b, 'instances/same-id'))).toMatchObject({ output: ['Hello second'] });
+    await fetch(api(b, 'instances/same-id'), { method: 'DELETE' });
+    expect((await fetch(api(b, 'instances/same-id'))).status).toBe(404);
+    expect((await fetch(api(a, 'instances/same-id'))).status).toBe(200);
+    const listed = (await (await fetch(api(a, 'instances/'))).json()) as { name: string }[];
+    expect(listed.length).toBe(1);
+    expect(await (await fetch(`${b.url}/v2/items/7/x`)).json()).toMatchObject({ id: '7' });
+  });
+});
+
+describe('a host stopped with Ctrl-C', () => {
+  it('leaves unfinished work durable, and the next start finishes it', async () => {
+    const env = { AzureWebJobsStorage: azurite.connectionString };
+    let host = await startHostProcess(FIRST, env);
+    for (let i = 0; i < 10; i++) await fetch(api(host, `orchestrators/fanOut/graceful-${i}`), { method: 'POST', body: '30' });
+    await fetch(api(host, 'orchestrators/waitForever/graceful-waiting'), { method: 'POST' });
+    await host.stop();
+    expect(host.output()).toContain('Stopping');
+    host = await startHostProcess(FIRST, env);
+    hosts.push(host);
+    for (let i = 0; i < 10; i++) expect(await waitForStatus(api(host, `instances/graceful-${i}`))).toMatchObject({ runtimeStatus: 'Completed', output: 435 });
+    await fetch(api(host, 'instances/graceful-waiting/raiseEvent/Go'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"after restart"' });
+    expect(await waitForStatus(api(host, 'instances/graceful-waiting'))).toMatchObject({ output: 'after restart' });
+    expect(host.output()).toMatch(/\[startOrchestration|Host started/);
+  });
+});
