@@ -70,6 +70,25 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     expect(output.failure).toContain("Orchestrator function 'child' failed: child failed on purpose");
   });
 
+  it('retries a failed sub-orchestration with the same child id', async () => {
+    const status = await runToEnd('parentRetry');
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 2 });
+    const child = (await (await fetch(api(`instances/${String(status.instanceId)}-child`))).json()) as { runtimeStatus: string };
+    expect(child.runtimeStatus).toBe('Completed');
+  });
+
+  it('lists and purges through the SDK client', async () => {
+    const done = await runToEnd('sequence', ['Purge me']);
+    const all = (await (await client('all')).json()) as { instanceId: string }[];
+    expect(all.map((s) => s.instanceId)).toContain(done.instanceId);
+    expect(await (await client('purge', String(done.instanceId), {})).json()).toEqual({ instancesDeleted: 1 });
+    expect(await (await client('purge', String(done.instanceId), {})).json()).toEqual({ instancesDeleted: 0 });
+    const failed = await runToEnd('failing');
+    const purged = (await (await client('purgeBy', '', { from: '2000-01-01T00:00:00Z', runtimeStatus: ['Failed'] })).json()) as { instancesDeleted: number };
+    expect(purged.instancesDeleted).toBeGreaterThan(0);
+    expect((await fetch(api(`instances/${String(failed.instanceId)}`))).status).toBe(404);
+  });
+
   it('delivers an external event that wins a race against a timer', async () => {
     const started = await startThroughTrigger('race', { timeoutMs: 60_000 });
     await waitForStatus(api(`instances/${started.id}`), (s) => s.runtimeStatus === 'Running');
@@ -162,6 +181,27 @@ describe('the Durable HTTP API', () => {
     await waitForStatus(api('instances/dup-1'));
     expect((await fetch(api('orchestrators/waitForever/dup-1'), { method: 'POST' })).status).toBe(202);
     expect(((await (await fetch(api('instances/dup-1'))).json()) as { runtimeStatus: string }).runtimeStatus).toMatch(/Pending|Running/);
+  });
+
+  it('restarts an instance with a new id or the same one', async () => {
+    const done = await runToEnd('sequence', ['again']);
+    const fresh = await fetch(api(`instances/${String(done.instanceId)}/restart`), { method: 'POST' });
+    expect(fresh.status).toBe(202);
+    const { id } = (await fresh.json()) as { id: string };
+    expect(id).not.toBe(done.instanceId);
+    expect(await waitForStatus(api(`instances/${id}`))).toMatchObject({ input: ['again'], output: ['Hello again'] });
+    const same = await fetch(api(`instances/${String(done.instanceId)}/restart?restartWithNewInstanceId=false`), { method: 'POST' });
+    expect(((await same.json()) as { id: string }).id).toBe(done.instanceId);
+    expect(await waitForStatus(api(`instances/${String(done.instanceId)}`))).toMatchObject({ runtimeStatus: 'Completed' });
+  });
+
+  it('hides the input on request and answers 500 for a failed instance when asked to', async () => {
+    const failed = await runToEnd('failing');
+    const plain = await fetch(api(`instances/${String(failed.instanceId)}?showInput=false`));
+    expect(plain.status).toBe(200);
+    expect(((await plain.json()) as { input: unknown }).input).toBeNull();
+    expect((await fetch(api(`instances/${String(failed.instanceId)}?returnInternalServerErrorOnFailure=true`))).status).toBe(500);
+    expect((await fetch(api(`instances/${String(failed.instanceId)}?showHistory=maybe`))).status).toBe(400);
   });
 
   it('answers 202 while running and 200 when done, with Location and Retry-After', async () => {
@@ -258,8 +298,10 @@ describe('HTTP triggers', () => {
     expect(host.output()).toContain('handler exploded');
   });
 
-  it('runs the app’s invocation hooks', async () => {
-    const { hookCalls } = (await (await fetch(`${host.url}/api/hookCount`)).json()) as { hookCalls: number };
-    expect(hookCalls).toBeGreaterThan(0);
+  it('runs the app’s start and invocation hooks', async () => {
+    const hooks = (await (await fetch(`${host.url}/api/hookCount`)).json()) as { hookCalls: number; postCalls: number; appStarted: boolean };
+    expect(hooks.appStarted).toBe(true);
+    expect(hooks.hookCalls).toBeGreaterThan(0);
+    expect(hooks.postCalls).toBeGreaterThan(0);
   });
 });
