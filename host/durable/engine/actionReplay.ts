@@ -34,8 +34,25 @@ export interface ReplayResult {
   continueAsNew?: { input: string | null };
   /** Set when the instance must fail (nondeterminism, validation). */
   failure?: string;
+  /** For nondeterminism: the first scheduling event the current code does not reproduce. */
+  mismatch?: ReplayMismatch;
   /** The next sequence number: the id of ExecutionCompleted / ContinueAsNew. */
   nextId: number;
+}
+
+export interface ScheduledTask {
+  kind: 'activity' | 'timer' | 'subOrchestration';
+  name?: string;
+}
+
+export interface ReplayMismatch {
+  /** Index of the scheduling event in the history given to `replayActions`. */
+  position: number;
+  sequenceId: number;
+  /** What history recorded. */
+  expected: ScheduledTask;
+  /** What the current code scheduled with that sequence id, if anything. */
+  actual: ScheduledTask | undefined;
 }
 
 /** Thrown by action building when the orchestration must fail; carries the message the status shows. */
@@ -377,8 +394,9 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
   const firstStart = history.find((e) => e.EventType === EventType.OrchestratorStarted);
   const mirror = new Mirror(options, actions, new Date(firstStart?.Timestamp ?? Date.now()));
   let failure: string | undefined;
+  let mismatch: ReplayMismatch | undefined;
   try {
-    for (const e of history) {
+    for (const [position, e] of history.entries()) {
       switch (e.EventType) {
         case EventType.OrchestratorStarted: {
           const t = new Date(e.Timestamp);
@@ -393,7 +411,16 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
         case EventType.SubOrchestrationInstanceCreated: {
           const leaf = mirror.leaves.get(e.EventId);
           const sameName = leaf && (leaf.work.kind === 'timer' || leaf.work.name.toLowerCase() === (e.Name ?? '').toLowerCase());
-          if (!leaf || leaf.kind !== KIND_OF_EVENT[e.EventType] || !sameName) throw new ReplayFailure(nondeterminism(e, leaf));
+          if (!leaf || leaf.kind !== KIND_OF_EVENT[e.EventType] || !sameName) {
+            const recorded = e.EventType === EventType.TaskScheduled ? 'activity' : e.EventType === EventType.TimerCreated ? 'timer' : 'subOrchestration';
+            mismatch = {
+              position,
+              sequenceId: e.EventId,
+              expected: { kind: recorded, ...(e.Name ? { name: e.Name } : {}) },
+              actual: leaf ? { kind: leaf.work.kind, ...(leaf.work.kind !== 'timer' ? { name: leaf.work.name } : {}) } : undefined,
+            };
+            throw new ReplayFailure(nondeterminism(e, leaf));
+          }
           mirror.recorded.add(e.EventId);
           break;
         }
@@ -428,6 +455,7 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
     hasOpenTasks: [...mirror.leaves.values()].some((l) => !l.done),
     continueAsNew: mirror.continueAsNew,
     failure,
+    mismatch,
     nextId: mirror.nextId,
   };
 }

@@ -4,8 +4,8 @@ import type { FunctionInvoker } from '../../app/invokeFunction';
 import type { InstanceRecord } from '../../store/taskHubStore';
 import { completedTaskId, EventType, historyEvents, OrchestrationStatus, type HistoryEvent } from '../history/historyEvent';
 import { taskIds } from '../history/pendingWork';
-import { replayActions, ReplayFailure, type NewWork } from './actionReplay';
-import { readAnswer } from './orchestratorAnswer';
+import { replayActions, ReplayFailure, type NewWork, type ReplayOptions } from './actionReplay';
+import { readAnswer, type OrchestratorAnswer } from './orchestratorAnswer';
 
 /** What the host advertises to the SDK: schema V3 and Azure Storage's timer limits, like the extension. */
 const MAX_SHORT_TIMER = '6.00:00:00';
@@ -40,7 +40,7 @@ export function isFinished(record: InstanceRecord): boolean {
   return FINISHED.has(record.runtimeStatus);
 }
 
-function functionCheck(registry: FunctionRegistry) {
+function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activity' | 'orchestrator') => void {
   return (name: string, kind: 'activity' | 'orchestrator'): void => {
     const trigger = kind === 'activity' ? 'activity' : 'orchestration';
     if (registry.find(name, trigger)) return;
@@ -52,6 +52,61 @@ function functionCheck(registry: FunctionRegistry) {
       `The function '${name}' doesn't exist, is disabled, or is not an ${kind} function. Additional info: The following are the known ${kind} functions: ${known}.`,
     );
   };
+}
+
+/** The extension's replay settings for Azure Storage: timers over 6 days are split into 3-day slices. */
+export function replayOptions(registry: FunctionRegistry, executionId: string): ReplayOptions {
+  return { executionId, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
+}
+
+export interface OrchestratorCall {
+  name: string;
+  instanceId: string;
+  /** The orchestration input as JSON text, or null. */
+  input: string | null;
+  parentInstanceId: string | null;
+  history: HistoryEvent[];
+  isReplaying: boolean;
+}
+
+/**
+ * Runs the app's orchestrator function over a history through the SDK, with the binding the
+ * extension sends (schema V3), and reads its answer. Throws ReplayFailure when no such
+ * orchestrator is registered.
+ */
+export async function invokeOrchestrator(
+  registry: FunctionRegistry,
+  invoker: FunctionInvoker,
+  call: OrchestratorCall,
+): Promise<{ answer: OrchestratorAnswer; threw: boolean }> {
+  const orchestrator = registry.find(call.name, 'orchestration');
+  if (!orchestrator) throw new ReplayFailure(`The function '${call.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+  const binding = {
+    history: call.history,
+    input: call.input === null ? null : JSON.parse(call.input),
+    instanceId: call.instanceId,
+    isReplaying: call.isReplaying,
+    parentInstanceId: call.parentInstanceId,
+    upperSchemaVersion: 1,
+    upperSchemaVersionNew: 2,
+    longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
+    maximumShortTimerDuration: MAX_SHORT_TIMER,
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  };
+  let returned: unknown;
+  let thrown: unknown;
+  try {
+    const invocation = await invoker.invoke({
+      fn: orchestrator,
+      trigger: { string: JSON.stringify(binding) },
+      triggerMetadata: { instanceId: { string: call.instanceId } },
+    });
+    const value = invocation.returnValue as { json?: string; string?: string } | undefined;
+    returned = value?.json !== undefined ? JSON.parse(value.json) : value?.string;
+  } catch (error) {
+    thrown = error ?? new Error('The orchestrator threw a value that is not an Error.');
+  }
+  return readAnswer(returned, thrown);
 }
 
 /**
@@ -153,48 +208,25 @@ export class OrchestrationEpisodes {
   }
 
   private async replay(record: InstanceRecord, past: HistoryEvent[], fresh: HistoryEvent[], now: Date, result: EpisodeResult): Promise<void> {
-    const orchestrator = this.registry.find(record.name, 'orchestration');
     const history = [...past.map((e) => ({ ...e, IsPlayed: true })), ...fresh];
     let failure: string | undefined;
-    let answer;
-    if (!orchestrator) {
-      failure = `The function '${record.name}' doesn't exist, is disabled, or is not an orchestrator function.`;
-    } else {
-      const binding = {
-        history,
-        input: record.input === null ? null : JSON.parse(record.input),
+    let answer: { answer: OrchestratorAnswer; threw: boolean } | undefined;
+    try {
+      answer = await invokeOrchestrator(this.registry, this.invoker, {
+        name: record.name,
         instanceId: record.instanceId,
-        isReplaying: past.length > 0,
+        input: record.input,
         parentInstanceId: record.parent?.OrchestrationInstance.InstanceId ?? null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: 2,
-        longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
-        maximumShortTimerDuration: MAX_SHORT_TIMER,
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
-      };
-      let returned: unknown;
-      let thrown: unknown;
-      try {
-        const invocation = await this.invoker.invoke({
-          fn: orchestrator,
-          trigger: { string: JSON.stringify(binding) },
-          triggerMetadata: { instanceId: { string: record.instanceId } },
-        });
-        const value = invocation.returnValue as { json?: string; string?: string } | undefined;
-        returned = value?.json !== undefined ? JSON.parse(value.json) : value?.string;
-      } catch (error) {
-        thrown = error ?? new Error('The orchestrator threw a value that is not an Error.');
-      }
-      answer = readAnswer(returned, thrown);
+        history,
+        isReplaying: past.length > 0,
+      });
+    } catch (error) {
+      if (!(error instanceof ReplayFailure)) throw error;
+      failure = error.message;
     }
 
     const actions = answer?.answer.actions[0] ?? [];
-    const replay = replayActions(history, actions, {
-      executionId: record.executionId,
-      maxShortTimerMs: 6 * DAY_MS,
-      longTimerIntervalMs: 3 * DAY_MS,
-      checkFunction: functionCheck(this.registry),
-    });
+    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId));
     failure ??= replay.failure;
     const customStatus = answer?.answer.customStatus;
     if (customStatus !== undefined && customStatus !== null) {

@@ -135,6 +135,7 @@ describe('replay checks', () => {
     const history = [...started(), historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.orchestratorCompleted(t0)];
     const result = replayActions(history, [activity('B')], options);
     expect(result.failure).toMatch(/Non-Deterministic workflow detected: .*sequence ID 0 and name 'A'.*named 'B'/);
+    expect(result.mismatch).toEqual({ position: 2, sequenceId: 0, expected: { kind: 'activity', name: 'A' }, actual: { kind: 'activity', name: 'B' } });
   });
 
   it('fails when an activity does not exist', () => {
