@@ -4,13 +4,15 @@ import { StartupError } from './config/startupError';
 import { startFunctionsHost } from './functionsHost';
 import { consoleLogger } from './logging/hostLogger';
 
-const USAGE = `Usage: node dist/host/cli.js start [appDir] [--port 7071] [--in-memory] [--verbose]
+const USAGE = `Usage: node dist/host/cli.js start [appDir] [--port 7071] [--in-memory] [--verbose] [--time-skipping]
 
 Runs a durable-functions 3.x app the way \`func start\` does, with its durable state in Azure
 Storage (Azurite, started when AzureWebJobsStorage=UseDevelopmentStorage=true and none answers).
   --port N      port to serve on (default 7071)
   --in-memory   a started Azurite keeps nothing on disk (default: persist under <appDir>/.azurite)
-  --verbose     log every function execution`;
+  --verbose     log every function execution
+  --time-skipping  for tests: durable timers fire as soon as nothing else can run, on a clock
+                that jumps ahead (off by default)`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -22,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        'time-skipping': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -45,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const host = await startFunctionsHost({ appDir, port, inMemoryStorage: values['in-memory'], logger: consoleLogger(values.verbose) });
+    const host = await startFunctionsHost({ appDir, port, inMemoryStorage: values['in-memory'], timeSkipping: values['time-skipping'], logger: consoleLogger(values.verbose) });
     await new Promise<void>((resolve) => {
       const shutdown = (): void => {
         console.log('Stopping: in-flight work finishes or stays durable for the next start…');

@@ -48,7 +48,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export class HttpServer {
   private readonly router = findMyWay({ caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
   private readonly server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
-  private readonly pathsByMethod = new Map<string, Set<string>>();
+  /** Requests being handled now (time skipping waits for them). */
+  inFlight = 0;
 
   constructor(private readonly logger: HostLogger) {
     this.server.keepAliveTimeout = 30_000;
@@ -110,6 +111,7 @@ export class HttpServer {
         return readBody(req, MAX_BODY_BYTES);
       },
     };
+    this.inFlight++;
     try {
       await handler(ctx);
     } catch (error) {
@@ -120,6 +122,7 @@ export class HttpServer {
         writeProblem(res, 500, 'Something went wrong while processing your request.');
       }
     } finally {
+      this.inFlight--;
       if (!bodyRead) req.resume();
     }
   }

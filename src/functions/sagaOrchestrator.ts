@@ -35,7 +35,9 @@ import { recordIncidentActivityName, sagaOrchestratorName, sagaSteps, StepKey, s
 // - a task is put into at most one Task.any/Task.all. The extension sees every child of a new
 //   compound task as new work, so reusing one deadline timer in several Task.any calls would
 //   schedule it again. Each step therefore races its own timer, all set to the same deadline.
-// - compound tasks are built only from tasks that have not finished yet.
+// - compound tasks are built only from tasks that have not finished yet;
+// - a task that lost a Task.any is never yielded on its own afterwards: the extension stopped
+//   awaiting it, so what the code yields next must not wait for it (see the deadline below).
 
 type Saga = Generator<Task, SagaOutcome, unknown>;
 
@@ -73,15 +75,23 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
     const attempt = context.df.callActivityWithRetry(step.doActivity, stepRetry, activityInput);
     const deadline = context.df.createTimer(deadlineAt);
     const winner: unknown = yield context.df.Task.any([attempt, deadline]);
-    const deadlinePassed = winner === deadline;
-    if (!deadlinePassed && !deadline.isCompleted) deadline.cancel();
+    if (winner === deadline) {
+      // The step is still running (or waiting to retry) and may yet commit. Compensate it now
+      // anyway: its reject leaves a fence that refuses a late commit. Waiting for it instead
+      // would yield a task the extension no longer awaits, and the sequence numbers of the
+      // extension and the SDK would drift apart (a nondeterminism failure on Azure).
+      const at = now();
+      toCompensate.push(step.key);
+      log(`step ${step.key} still running at the deadline`);
+      publish(sagaStopped(stepErrored(state, step.key, 'the saga deadline passed while this step was running', at), step.key, 'deadline', at));
+      break;
+    }
+    if (!deadline.isCompleted) deadline.cancel();
 
-    // After the deadline the step is still running and may yet commit. Compensating now could
-    // undo it before it happens and leak the late commit; so wait for it to settle first.
     const settlement = yield* settle(attempt);
     const at = now();
     if (needsCompensation(settlement)) toCompensate.push(step.key);
-    log(`step ${step.key} ${settlement.kind}${deadlinePassed ? ' after the deadline' : ''}`);
+    log(`step ${step.key} ${settlement.kind}`);
 
     if (settlement.kind === 'rejected') {
       publish(sagaStopped(stepRejected(state, step.key, settlement.reason, at), step.key, 'business-rejection', at));
@@ -92,10 +102,6 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
       break;
     }
     publish(stepCompleted(state, step.key, settlement.ref, at));
-    if (deadlinePassed) {
-      publish(sagaStopped(state, step.key, 'deadline', at));
-      break;
-    }
   }
 
   if (state.stoppedBy === undefined) {

@@ -23,8 +23,9 @@ export interface HostProcess {
 }
 
 /** Runs the built host CLI as its own process, the way `npm start` does, on a free port. */
-export async function startHostProcess(appDir: string, env: Record<string, string>): Promise<HostProcess> {
-  const child = spawn(process.execPath, [CLI, 'start', appDir, '--port', '0'], {
+export async function startHostProcess(appDir: string, env: Record<string, string>, options: { timeSkipping?: boolean } = {}): Promise<HostProcess> {
+  const args = [CLI, 'start', appDir, '--port', '0', ...(options.timeSkipping ? ['--time-skipping'] : [])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     // The host names itself in WEBSITE_HOSTNAME unless the environment already does.
     env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([key]) => key !== 'WEBSITE_HOSTNAME')),

@@ -153,6 +153,11 @@ export class DurableEngine {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** No episode runs or waits and no activity is in flight: only timers or outside events can move anything. */
+  isIdle(): boolean {
+    return this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0;
+  }
+
   get queuedEpisodes(): number {
     return this.ready.length;
   }
@@ -245,7 +250,10 @@ export class DurableEngine {
         if (live.state === undefined && live.queue.length === 0) this.live.delete(live.id);
         this.schedule(live);
         this.pump();
-        if (this.activeEpisodes === 0 && this.ready.length === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        if (this.activeEpisodes === 0 && this.ready.length === 0) {
+          this.idleWaiters.splice(0).forEach((resolve) => resolve());
+          this.deps.timers.quiet();
+        }
       });
     }
   }

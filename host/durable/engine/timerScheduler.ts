@@ -1,36 +1,77 @@
-import type { Clock } from './clock';
+import type { Clock, SkippingClock } from './clock';
 
 /** setTimeout takes at most 2^31-1 ms; longer timers re-arm until due. */
 const MAX_DELAY = 2 ** 31 - 1;
 
-/** Fires durable timers from memory; the durable record is the TimerCreated event in history. */
-export class TimerScheduler {
-  private readonly handles = new Set<NodeJS.Timeout>();
-  private stopped = false;
+interface ArmedTimer {
+  fireAt: Date;
+  fire: () => void;
+  handle: NodeJS.Timeout | undefined;
+}
 
-  constructor(private readonly clock: Clock) {}
+/**
+ * Fires durable timers from memory; the durable record is the TimerCreated event in history.
+ * With time skipping, when the host reports that nothing else can run, the clock jumps to the
+ * earliest timer and fires it at once.
+ */
+export class TimerScheduler {
+  private readonly timers = new Set<ArmedTimer>();
+  private stopped = false;
+  private skipScheduled = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly skipping?: { clock: SkippingClock; isIdle: () => boolean },
+  ) {}
 
   arm(fireAt: Date, fire: () => void): void {
     if (this.stopped) return;
-    const delay = fireAt.getTime() - this.clock.now().getTime();
-    const handle = setTimeout(
-      () => {
-        this.handles.delete(handle);
-        if (this.clock.now().getTime() >= fireAt.getTime()) fire();
-        else this.arm(fireAt, fire);
-      },
-      Math.min(Math.max(delay, 0), MAX_DELAY),
-    );
-    this.handles.add(handle);
+    const timer: ArmedTimer = { fireAt, fire, handle: undefined };
+    this.timers.add(timer);
+    this.schedule(timer);
+    this.quiet();
+  }
+
+  private schedule(timer: ArmedTimer): void {
+    const delay = timer.fireAt.getTime() - this.clock.now().getTime();
+    timer.handle = setTimeout(() => {
+      if (this.clock.now().getTime() >= timer.fireAt.getTime()) this.fire(timer);
+      else this.schedule(timer);
+    }, Math.min(Math.max(delay, 0), MAX_DELAY));
+  }
+
+  private fire(timer: ArmedTimer): void {
+    if (!this.timers.delete(timer)) return;
+    clearTimeout(timer.handle);
+    timer.fire();
+  }
+
+  /**
+   * The host calls this whenever work finishes. With time skipping on, once it is still idle on
+   * the next turn of the event loop, the earliest timer fires with the clock moved to its time.
+   */
+  quiet(): void {
+    const skipping = this.skipping;
+    if (!skipping || this.skipScheduled || this.stopped || this.timers.size === 0) return;
+    this.skipScheduled = true;
+    setTimeout(() => {
+      this.skipScheduled = false;
+      if (this.stopped || !skipping.isIdle()) return;
+      let earliest: ArmedTimer | undefined;
+      for (const timer of this.timers) if (!earliest || timer.fireAt < earliest.fireAt) earliest = timer;
+      if (!earliest) return;
+      skipping.clock.advanceTo(earliest.fireAt);
+      this.fire(earliest);
+    }, 2);
   }
 
   get armed(): number {
-    return this.handles.size;
+    return this.timers.size;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const handle of this.handles) clearTimeout(handle);
-    this.handles.clear();
+    for (const timer of this.timers) clearTimeout(timer.handle);
+    this.timers.clear();
   }
 }

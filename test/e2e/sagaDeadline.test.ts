@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCosmosSettings } from '../../src/services/cosmosClient';
+import { seedDemoData } from '../../src/services/seedData';
+import { startTestAzurite, type RunningAzurite } from '../support/azuriteProcess';
+import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
+import { documentWritesTo, startFaultyCosmosProxy, type FaultyCosmosProxy } from '../support/faultyCosmosProxy';
+import { startHostProcess, waitForStatus, type HostProcess } from '../support/hostProcess';
+import { orderExample } from '../support/orderExamples';
+
+// The saga's 5-minute deadline, tested in real milliseconds on the host's time-skipping clock:
+// payments keep answering 503 and a retry waits 10 minutes, so the deadline fires first.
+const ROOT = path.resolve(__dirname, '../..');
+let azurite: RunningAzurite;
+let cosmos: CosmosTestServer;
+let proxy: FaultyCosmosProxy;
+let host: HostProcess;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  cosmos = await startCosmosServer();
+  await seedDemoData({ settings: readCosmosSettings({ COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'saga-deadline' }) });
+  proxy = await startFaultyCosmosProxy(cosmos.endpoint);
+  host = await startHostProcess(
+    ROOT,
+    {
+      AzureWebJobsStorage: azurite.connectionString,
+      COSMOS_ENDPOINT: proxy.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: 'saga-deadline',
+      SAGA_DEADLINE: 'PT5M',
+      SAGA_RETRY_FIRST_INTERVAL: 'PT10M',
+      SAGA_RETRY_MAX_INTERVAL: 'PT10M',
+    },
+    { timeSkipping: true },
+  );
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await proxy?.stop();
+  await cosmos?.stop();
+  await azurite?.stop();
+});
+
+describe('the saga deadline under time skipping', () => {
+  it('compensates the steps when the deadline passes before they finish', async () => {
+    proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
+    const startedAt = Date.now();
+    const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: orderExample('order-ok.json').body });
+    expect(response.status).toBe(202);
+    const { statusQueryGetUri } = (await response.json()) as { statusQueryGetUri: string };
+    const done = await waitForStatus(statusQueryGetUri, undefined, 60_000);
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    expect(done.output).toMatchObject({ status: 500, body: { outcome: 'failed', cause: 'deadline' } });
+    expect((done.output as { body: { compensated: string[] } }).body.compensated).toEqual(expect.arrayContaining(['A', 'B']));
+    // Minutes of saga time passed in seconds of real time.
+    expect(new Date(String(done.lastUpdatedTime)).getTime() - new Date(String(done.createdTime)).getTime()).toBeGreaterThanOrEqual(5 * 60 * 1000);
+    expect(Date.now() - startedAt).toBeLessThan(60_000);
+  });
+});

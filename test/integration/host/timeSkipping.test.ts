@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
+import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+
+const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
+const HOUR = 3600 * 1000;
+let azurite: RunningAzurite;
+let skipping: HostProcess;
+let realTime: HostProcess;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  const env = { AzureWebJobsStorage: azurite.connectionString };
+  [skipping, realTime] = await Promise.all([startHostProcess(APP, env, { timeSkipping: true }), startHostProcess(APP, env)]);
+});
+
+afterAll(async () => {
+  await skipping?.stop();
+  await realTime?.stop();
+  await azurite?.stop();
+});
+
+const start = async (host: HostProcess, name: string, id: string, input: unknown): Promise<void> => {
+  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, { method: 'POST', body: JSON.stringify(input) });
+  expect(response.status).toBe(202);
+};
+const status = (host: HostProcess, id: string, query = ''): string => `${host.url}/runtime/webhooks/durabletask/instances/${id}${query}`;
+
+describe('time skipping (a host option for tests)', () => {
+  it('fires a 24-hour timer as soon as nothing else runs, and currentUtcDateTime follows the clock', async () => {
+    const startedAt = Date.now();
+    await start(skipping, 'timerThenDone', 'day-timer', 24 * HOUR);
+    const done = await waitForStatus(status(skipping, 'day-timer'));
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const lastUpdated = new Date(String(done.lastUpdatedTime)).getTime();
+    const created = new Date(String(done.createdTime)).getTime();
+    expect(lastUpdated - created).toBeGreaterThanOrEqual(24 * HOUR - 1000);
+  });
+
+  it('splits a 10-day timer into the extension’s slices (3 days, 3 days, the rest), which the SDK follows', async () => {
+    await start(skipping, 'timerThenDone', 'ten-days', 240 * HOUR);
+    expect(await waitForStatus(status(skipping, 'ten-days'))).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
+    const full = (await (await fetch(status(skipping, 'ten-days', '?showHistory=true'))).json()) as { historyEvents: { EventType: string }[] };
+    expect(full.historyEvents.filter((e) => e.EventType === 'TimerFired')).toHaveLength(3);
+  });
+
+  it('lets a timeout win a race when no event comes', async () => {
+    await start(skipping, 'race', 'race-timeout', { timeoutMs: HOUR });
+    expect(await waitForStatus(status(skipping, 'race-timeout'))).toMatchObject({ output: { approved: false, timedOut: true } });
+  });
+
+  it('changes nothing when off: the same 24-hour timer keeps the instance running', async () => {
+    await start(realTime, 'timerThenDone', 'day-timer-real', 24 * HOUR);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(((await (await fetch(status(realTime, 'day-timer-real'))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Running');
+    expect(realTime.output()).not.toContain('Time skipping is on');
+    expect(skipping.output()).toContain('Time skipping is on');
+  });
+});
