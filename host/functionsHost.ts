@@ -76,7 +76,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     const timers = new TimerScheduler(clock, skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined);
     const engine = new DurableEngine({
       store,
-      episodes: new OrchestrationEpisodes(registry, invoker),
+      episodes: new OrchestrationEpisodes(registry, invoker, config.durable.versioning, logger),
       activities: new ActivityRunner(registry, invoker, clock, config.durable.maxConcurrentActivityFunctions),
       timers,
       clock,
@@ -86,7 +86,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
 
     const server = new HttpServer(logger);
     isIdle = () => engine.isIdle() && server.inFlight === 0;
-    registerDurableHttpApi(server, { engine, registry, clock, hubName: config.hubName });
+    registerDurableHttpApi(server, { engine, registry, clock, hubName: config.hubName, defaultVersion: config.durable.versioning.defaultVersion });
     let rpcOrigin = '';
     const table = registerHttpTriggers(
       server,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { VersionFailureStrategy, VersionMatchStrategy, VersioningPolicy } from '../durable/engine/versioning';
 import { StartupError } from './startupError';
 
 /** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
@@ -22,6 +23,7 @@ export interface HostConfig {
 export interface DurableOptions {
   maxConcurrentActivityFunctions: number;
   maxConcurrentOrchestratorFunctions: number;
+  versioning: VersioningPolicy;
 }
 
 export interface HostFlags {
@@ -37,8 +39,11 @@ interface HostJson {
     http?: { routePrefix?: string };
     durableTask?: {
       hubName?: string;
-      maxConcurrentActivityFunctions?: number;
-      maxConcurrentOrchestratorFunctions?: number;
+      maxConcurrentActivityFunctions?: number | string;
+      maxConcurrentOrchestratorFunctions?: number | string;
+      defaultVersion?: string | number;
+      versionMatchStrategy?: string;
+      versionFailureStrategy?: string;
       storageProvider?: { connectionStringName?: string; connectionName?: string };
     };
   };
@@ -66,6 +71,44 @@ export function applyLocalSettings(appDir: string, env: NodeJS.ProcessEnv = proc
 }
 
 const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+const OVERRIDE_PREFIX = 'azurefunctionsjobhost__';
+
+/**
+ * The Functions host lets app settings override host.json: `AzureFunctionsJobHost__a__b=v`
+ * sets `a.b` (keys matched case-insensitively). Values stay text; readers convert numbers.
+ */
+export function applyHostJsonOverrides(hostJson: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, raw] of Object.entries(env)) {
+    if (raw === undefined || !name.toLowerCase().startsWith(OVERRIDE_PREFIX)) continue;
+    const path = name.slice(OVERRIDE_PREFIX.length).split('__').filter((p) => p.length > 0);
+    if (path.length === 0) continue;
+    let node = hostJson;
+    for (const [i, part] of path.entries()) {
+      const key = Object.keys(node).find((k) => k.toLowerCase() === part.toLowerCase()) ?? part;
+      if (i === path.length - 1) {
+        node[key] = raw;
+      } else {
+        const next = node[key];
+        node[key] = typeof next === 'object' && next !== null ? next : {};
+        node = node[key] as Record<string, unknown>;
+      }
+    }
+  }
+}
+
+function positive(value: number | string | undefined, fallback: number, setting: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new StartupError(`host.json extensions.durableTask.${setting} must be a positive whole number, not "${value}".`);
+  return n;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, setting: string): T {
+  if (value === undefined) return fallback;
+  const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+  if (!found) throw new StartupError(`host.json extensions.durableTask.${setting} "${value}" is not one of ${allowed.join(', ')}.`);
+  return found;
+}
 
 export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = process.env): HostConfig {
   const appDir = path.resolve(flags.appDir ?? '.');
@@ -78,6 +121,7 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
   const hostJson = readJson<HostJson>(path.join(appDir, 'host.json'), 'host.json');
   if (!hostJson) throw new StartupError(`No host.json found in ${appDir}.`);
   applyLocalSettings(appDir, env);
+  applyHostJsonOverrides(hostJson as Record<string, unknown>, env);
 
   const durableTask = hostJson.extensions?.durableTask ?? {};
   const hubName = durableTask.hubName ?? 'TestHubName';
@@ -105,8 +149,13 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
     durable: {
-      maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions ?? 64,
-      maxConcurrentOrchestratorFunctions: durableTask.maxConcurrentOrchestratorFunctions ?? 64,
+      maxConcurrentActivityFunctions: positive(durableTask.maxConcurrentActivityFunctions, 64, 'maxConcurrentActivityFunctions'),
+      maxConcurrentOrchestratorFunctions: positive(durableTask.maxConcurrentOrchestratorFunctions, 64, 'maxConcurrentOrchestratorFunctions'),
+      versioning: {
+        defaultVersion: durableTask.defaultVersion === undefined ? '' : String(durableTask.defaultVersion),
+        match: oneOf<VersionMatchStrategy>(durableTask.versionMatchStrategy, ['None', 'Strict', 'CurrentOrOlder'], 'CurrentOrOlder', 'versionMatchStrategy'),
+        onMismatch: oneOf<VersionFailureStrategy>(durableTask.versionFailureStrategy, ['Reject', 'Fail'], 'Reject', 'versionFailureStrategy'),
+      },
     },
   };
 }

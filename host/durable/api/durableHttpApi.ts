@@ -16,6 +16,8 @@ interface ApiDependencies {
   registry: FunctionRegistry;
   clock: Clock;
   hubName: string;
+  /** host.json defaultVersion: the version of instances started without one. */
+  defaultVersion: string;
 }
 
 const RUNTIME_STATUSES = Object.keys(OrchestrationStatus).filter((k) => Number.isNaN(Number(k))) as RuntimeStatus[];
@@ -92,7 +94,7 @@ async function jsonBody(ctx: RouteContext, required: boolean): Promise<string | 
 
 /** The public Durable HTTP API (also the SDK client's rpc endpoint), with the extension's status codes and shapes. */
 export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies): void {
-  const { engine, registry, clock, hubName } = deps;
+  const { engine, registry, clock, hubName, defaultVersion } = deps;
   const base = DURABLE_API_BASE;
   const origin = (ctx: RouteContext): string => `http://${ctx.req.headers.host ?? 'localhost'}`;
 
@@ -152,7 +154,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     if (problem) throw badRequest(problem);
     const input = await jsonBody(ctx, false);
     try {
-      await engine.startInstance({ name: fn.name, instanceId, input, version: ctx.url.searchParams.get('version') ?? '' });
+      await engine.startInstance({ name: fn.name, instanceId, input, version: ctx.url.searchParams.get('version') || defaultVersion });
     } catch (error) {
       if (error instanceof InstanceAlreadyExistsError) return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;

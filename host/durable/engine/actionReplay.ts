@@ -10,6 +10,8 @@ import { ActionType, type OrchestratorAction, type RetryOptionsWire } from './or
 
 export interface ReplayOptions {
   executionId: string;
+  /** The version a sub-orchestration gets when the action names none (host.json defaultVersion). */
+  defaultVersion?: string;
   /** Above this, a timer is split into slices (Azure Storage: 6 days). */
   maxShortTimerMs: number;
   /** The length of each slice of a long timer (3 days). */
@@ -289,10 +291,10 @@ class Mirror implements Parent {
       case ActionType.CallActivityWithRetry:
         return new RetryNode(this, action.retryOptions!, () => this.newTask(action.functionName ?? '', jsonText(action.input)));
       case ActionType.CallSubOrchestrator:
-        return this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version ?? '');
+        return this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version || this.options.defaultVersion || '');
       case ActionType.CallSubOrchestratorWithRetry:
         return new RetryNode(this, action.retryOptions!, () =>
-          this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version ?? ''),
+          this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version || this.options.defaultVersion || ''),
         );
       case ActionType.CreateTimer: {
         const fireAt = new Date(action.fireAt ?? 0);

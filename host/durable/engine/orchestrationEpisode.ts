@@ -6,6 +6,8 @@ import { completedTaskId, EventType, historyEvents, OrchestrationStatus, type Hi
 import { taskIds } from '../history/pendingWork';
 import { replayActions, ReplayFailure, type NewWork, type ReplayOptions } from './actionReplay';
 import { readAnswer, type OrchestratorAnswer } from './orchestratorAnswer';
+import { noVersioning, versionMismatch, type VersioningPolicy } from './versioning';
+import type { HostLogger } from '../../logging/hostLogger';
 
 /** What the host advertises to the SDK: schema V3 and Azure Storage's timer limits, like the extension. */
 const MAX_SHORT_TIMER = '6.00:00:00';
@@ -55,8 +57,8 @@ function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activi
 }
 
 /** The extension's replay settings for Azure Storage: timers over 6 days are split into 3-day slices. */
-export function replayOptions(registry: FunctionRegistry, executionId: string): ReplayOptions {
-  return { executionId, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
+export function replayOptions(registry: FunctionRegistry, executionId: string, defaultVersion = ''): ReplayOptions {
+  return { executionId, defaultVersion, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
 }
 
 export interface OrchestratorCall {
@@ -116,9 +118,13 @@ export async function invokeOrchestrator(
  * orchestrator: the caller commits the result before acting on it.
  */
 export class OrchestrationEpisodes {
+  private readonly rejected = new Set<string>();
+
   constructor(
     private readonly registry: FunctionRegistry,
     private readonly invoker: FunctionInvoker,
+    private readonly versioning: VersioningPolicy = noVersioning,
+    private readonly logger?: HostLogger,
   ) {}
 
   async run(input: EpisodeInput): Promise<EpisodeResult> {
@@ -128,6 +134,14 @@ export class OrchestrationEpisodes {
     if (isFinished(record)) {
       // Late messages for a finished instance are dropped, as DTFx does.
       result.consumed = input.messages.map((_, i) => i);
+      return result;
+    }
+
+    const mismatch = versionMismatch(this.versioning, record.version);
+    if (mismatch !== undefined && this.versioning.onMismatch === 'Reject') {
+      // Left as it is, messages and all, for a worker whose version can run it.
+      if (!this.rejected.has(record.instanceId)) this.logger?.warn(`Not running ${record.instanceId}: ${mismatch} (versionFailureStrategy Reject)`);
+      this.rejected.add(record.instanceId);
       return result;
     }
 
@@ -202,6 +216,12 @@ export class OrchestrationEpisodes {
     }
     if (record.runtimeStatus === 'Suspended') record.runtimeStatus = 'Running';
     if (fresh.length === 1 && !starting) return result;
+    if (mismatch !== undefined) {
+      const message = `Orchestrator function '${record.name}' failed: ${mismatch}`;
+      result.newHistory = [...fresh, historyEvents.executionCompleted(now, -1, OrchestrationStatus.Failed, message), historyEvents.orchestratorCompleted(now)];
+      this.finish(record, 'Failed', message, now);
+      return result;
+    }
 
     await this.replay(record, input.past, fresh, now, result);
     return result;
@@ -226,7 +246,7 @@ export class OrchestrationEpisodes {
     }
 
     const actions = answer?.answer.actions[0] ?? [];
-    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId));
+    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId, this.versioning.defaultVersion));
     failure ??= replay.failure;
     const customStatus = answer?.answer.customStatus;
     if (customStatus !== undefined && customStatus !== null) {

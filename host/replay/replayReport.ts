@@ -1,0 +1,55 @@
+/** What a replay check found: the history against the current orchestrator code. */
+
+/** A step of the orchestration as history records it and as the code asks for it. */
+export interface ReplayStep {
+  kind: 'activity' | 'timer' | 'subOrchestration' | 'completion';
+  /** Activity or orchestrator name; absent for timers and completions. */
+  name?: string;
+  /** For a recorded timer: when it was set to fire. */
+  fireAt?: string;
+}
+
+/** How the recorded execution ended, if it did. */
+export type RecordedOutcome =
+  | { state: 'running' }
+  | { state: 'completed'; position: number; output: unknown }
+  | { state: 'failed'; position: number; error: string }
+  | { state: 'continued-as-new'; position: number }
+  | { state: 'terminated'; position: number };
+
+/** What the current code does with the whole history replayed. */
+export type CodeOutcome =
+  | { state: 'completed'; output: unknown }
+  | { state: 'failed'; error: string }
+  | { state: 'continued-as-new' }
+  /** Still running: `next` is what it would schedule now (empty when it waits for an event). */
+  | { state: 'running'; next: ReplayStep[] };
+
+export type ReplayProblem =
+  /** History names an orchestrator the app does not register. */
+  | { kind: 'unknown-orchestrator'; name: string; known: string[]; message: string }
+  /**
+   * The first step that differs. `position` indexes the history's events; `expected` is what
+   * history recorded there, `actual` what the code schedules with that sequence id (if anything).
+   */
+  | { kind: 'mismatch'; position: number; sequenceId: number; expected: ReplayStep; actual: ReplayStep | undefined; message: string }
+  /** The code asks for something the runtime refuses (an unknown activity, a bad retry option...). */
+  | { kind: 'invalid-action'; message: string }
+  /** History ended one way, the code now ends another (throws, keeps waiting, does not continue as new). */
+  | { kind: 'outcome'; position: number; message: string };
+
+export interface ReplayReport {
+  ok: boolean;
+  orchestrator: string;
+  instanceId: string;
+  source: string;
+  eventCount: number;
+  /** Scheduling events in history (activities, timers, sub-orchestrations): each was matched when ok. */
+  scheduledCount: number;
+  recorded: RecordedOutcome;
+  /** Undefined when the code could not be run (unknown orchestrator). */
+  current: CodeOutcome | undefined;
+  problem?: ReplayProblem;
+  /** Differences that do not break replay (a changed output, work the code would do next). */
+  notes: string[];
+}
