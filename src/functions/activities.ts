@@ -9,12 +9,12 @@ import {
   StepResult,
 } from '../saga/activityContract';
 import { orderTotalCents } from '../saga/orderInput';
-import { recordIncidentActivityName, sagaSteps } from '../saga/steps';
+import { creditCheckActivityName, recordIncidentActivityName, sagaSteps } from '../saga/steps';
 import { SagaStores } from '../services/containers';
 import { sharedSagaStores } from '../services/cosmosClient';
 import { recordIncident } from '../services/incidents';
 import { releaseStock, reserveStock } from '../services/inventory';
-import { chargePayment, refundPayment } from '../services/payment';
+import { chargePayment, checkCredit, refundPayment } from '../services/payment';
 import { bookShipment, cancelShipment } from '../services/shipping';
 
 // The saga's activities, bound to the Cosmos services once. Business failures come back as
@@ -29,6 +29,8 @@ export interface SagaActivities {
   readonly doActivityC: (input: unknown) => Promise<StepResult>;
   readonly rejectActivityC: (input: unknown) => Promise<CompensationResult>;
   readonly recordIncident: (input: unknown) => Promise<IncidentResult>;
+  /** v2 only: the credit check before step B. */
+  readonly checkCredit: (input: unknown) => Promise<StepResult>;
 }
 
 /** The activity handlers over the given stores; `clock` is injectable for tests. */
@@ -72,6 +74,15 @@ export function createSagaActivities(
       const parsed = incidentInputSchema.safeParse(input);
       if (!parsed.success) throw new ActivityInputError(recordIncidentActivityName, parsed.error.message);
       return recordIncident((await stores()).incidents, parsed.data, clock());
+    },
+    async checkCredit(input) {
+      const { sagaId, order } = parseStepInput(creditCheckActivityName, input);
+      const result = await checkCredit(
+        (await stores()).payments,
+        { sagaId, customerId: order.customerId, amountCents: orderTotalCents(order), currency: order.currency },
+        clock(),
+      );
+      return result.ok ? { ok: true, ref: result.creditCheckId } : result;
     },
   };
 }
@@ -134,3 +145,4 @@ for (const step of sagaSteps) {
   register(step.rejectActivity);
 }
 register(recordIncidentActivityName);
+register(creditCheckActivityName);

@@ -26,7 +26,16 @@ import {
   stepRejected,
   stepStarted,
 } from '../saga/sagaState';
-import { recordIncidentActivityName, sagaOrchestratorName, sagaSteps, StepKey, stepDefinition } from '../saga/steps';
+import {
+  creditCheckActivityName,
+  recordIncidentActivityName,
+  sagaOrchestratorName,
+  sagaStepOrchestratorName,
+  sagaSteps,
+  sagaVersionFeatures,
+  StepKey,
+  stepDefinition,
+} from '../saga/steps';
 
 // The order saga: A → B → C, then either done, or every queued compensation at once.
 //
@@ -37,7 +46,9 @@ import { recordIncidentActivityName, sagaOrchestratorName, sagaSteps, StepKey, s
 //   schedule it again. Each step therefore races its own timer, all set to the same deadline.
 // - compound tasks are built only from tasks that have not finished yet;
 // - a task that lost a Task.any is never yielded on its own afterwards: the extension stopped
-//   awaiting it, so what the code yields next must not wait for it (see the deadline below).
+//   awaiting it, so what the code yields next must not wait for it (see the deadline below);
+// - nothing raced against a timer that is later cancelled may schedule tasks of its own while
+//   it runs: each step therefore runs as a sub-orchestration (sagaStep.ts).
 
 type Saga = Generator<Task, SagaOutcome, unknown>;
 
@@ -54,6 +65,8 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
   const activityInput: StepActivityInput = { sagaId, order };
   const now = (): string => context.df.currentUtcDateTime.toISOString();
   const deadlineAt = new Date(context.df.currentUtcDateTime.getTime() + policy.deadlineMs);
+  // The version this instance started with: a v1 saga keeps the v1 path after v2 is deployed.
+  const features = sagaVersionFeatures(context.df.version ?? '');
 
   let state = newSagaState(sagaId, sagaSteps, now(), deadlineAt.toISOString());
   const publish = (next: SagaState): void => {
@@ -72,7 +85,23 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
       break;
     }
     publish(stepStarted(state, step.key, now()));
-    const attempt = context.df.callActivityWithRetry(step.doActivity, stepRetry, activityInput);
+    if (step.key === 'B' && features.creditCheckBeforeCharge) {
+      // v2: a refused credit check rejects B before any money moves (nothing of B to undo).
+      const credit = yield* settle(context.df.callActivityWithRetry(creditCheckActivityName, stepRetry, activityInput));
+      if (credit.kind !== 'succeeded') {
+        const at = now();
+        log(`credit check ${credit.kind}`);
+        if (credit.kind === 'rejected') publish(sagaStopped(stepRejected(state, step.key, credit.reason, at), step.key, 'business-rejection', at));
+        else publish(sagaStopped(stepErrored(state, step.key, credit.error, at), step.key, 'step-error', at));
+        break;
+      }
+    }
+    // The step runs as a child orchestration with its retries (see sagaStep.ts for why).
+    const attempt = context.df.callSubOrchestrator(
+      sagaStepOrchestratorName,
+      { activity: step.doActivity, input: activityInput, retry: policy.retry.step },
+      `${sagaId}:${step.key}`,
+    );
     const deadline = context.df.createTimer(deadlineAt);
     const winner: unknown = yield context.df.Task.any([attempt, deadline]);
     if (winner === deadline) {

@@ -40,10 +40,28 @@ export const sagaSteps: readonly SagaStepDefinition[] = [
 ];
 
 export const sagaOrchestratorName = 'sagaOrchestrator';
+/** Runs one step's do-activity with its retries, as a sub-orchestration of the saga. */
+export const sagaStepOrchestratorName = 'sagaStep';
 export const recordIncidentActivityName = 'recordIncident' as const;
 
 export function stepDefinition(key: StepKey): SagaStepDefinition {
   const step = sagaSteps.find((candidate) => candidate.key === key);
   if (step === undefined) throw new Error(`no saga step ${key}`);
   return step;
+}
+
+/** v2: before charging (step B), check the customer's credit without moving money. */
+export const creditCheckActivityName = 'checkCredit' as const;
+
+/**
+ * What each saga version does. Instances keep the version they started with (host.json
+ * `defaultVersion` at start), so a saga started under v1 finishes on the v1 path after v2 ships.
+ */
+export interface SagaVersionFeatures {
+  readonly creditCheckBeforeCharge: boolean;
+}
+
+export function sagaVersionFeatures(version: string): SagaVersionFeatures {
+  const major = Number.parseInt(version.split('.')[0] ?? '', 10);
+  return { creditCheckBeforeCharge: Number.isFinite(major) && major >= 2 };
 }

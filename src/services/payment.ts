@@ -1,6 +1,6 @@
 import { Container } from '@azure/cosmos';
 import { BusinessReason, CompensationResult } from '../saga/activityContract';
-import { Decision, updateOptimistically } from './optimisticUpdate';
+import { Decision, readDocument, updateOptimistically } from './optimisticUpdate';
 import { pruneMarkers } from './sagaMarkers';
 
 // Step B: charge the customer's account. The payments container (partition key /accountId) holds
@@ -90,6 +90,20 @@ export async function chargePayment(
   await writeReceipt(container, request.customerId, request.sagaId, outcome.account, outcome.charge);
   return { ok: true, paymentId: paymentId(request.sagaId) };
 }
+
+/**
+ * v2's credit check: would the charge go through? Reads the account and changes nothing, so it
+ * needs no compensation; the charge itself still decides under ETag concurrency.
+ */
+export async function checkCredit(container: Container, request: ChargeRequest, now: Date = new Date()): Promise<CreditCheckResult> {
+  const current = await readDocument<AccountDocument>(container, { id: request.customerId, partitionKey: request.customerId }, `check credit of ${request.customerId}`);
+  const decision = decideCharge(current?.document, request, now);
+  return decision.result.kind === 'refused' ? { ok: false, reason: decision.result.reason } : { ok: true, creditCheckId: `credit-${request.sagaId}` };
+}
+
+export type CreditCheckResult =
+  | { readonly ok: true; readonly creditCheckId: string }
+  | { readonly ok: false; readonly reason: BusinessReason };
 
 /** Compensation of step B. Idempotent; refunding what was never charged succeeds and moves no money. */
 export async function refundPayment(

@@ -22,6 +22,8 @@ interface HistoryEventOptions {
   details?: string;
   fireAt?: Date;
   timerId?: number;
+  instanceId?: string;
+  version?: string;
 }
 
 /** A history event as the SDK reads it (PascalCase, like the extension's JSON). */
@@ -48,11 +50,15 @@ const TaskCompletedEvent = historyClass('TaskCompletedEvent');
 const TaskFailedEvent = historyClass('TaskFailedEvent');
 const TimerCreatedEvent = historyClass('TimerCreatedEvent');
 const TimerFiredEvent = historyClass('TimerFiredEvent');
+const SubOrchestrationInstanceCreatedEvent = historyClass('SubOrchestrationInstanceCreatedEvent');
+const SubOrchestrationInstanceCompletedEvent = historyClass('SubOrchestrationInstanceCompletedEvent');
+const SubOrchestrationInstanceFailedEvent = historyClass('SubOrchestrationInstanceFailedEvent');
 
 /** An action as the SDK hands it to the extension (actionType numbers from ActionType.js). */
 export interface SdkAction {
   readonly actionType: number;
   readonly functionName?: string;
+  readonly instanceId?: string;
   readonly input?: unknown;
   readonly retryOptions?: {
     readonly firstRetryIntervalInMilliseconds: number;
@@ -93,6 +99,8 @@ const testingUtils = require('durable-functions/lib/src/util/testingUtils') as T
 const actionTypes: Readonly<Record<number, string>> = {
   0: 'CallActivity',
   1: 'CallActivityWithRetry',
+  2: 'CallSubOrchestrator',
+  3: 'CallSubOrchestratorWithRetry',
   5: 'CreateTimer',
   11: 'WhenAny',
   12: 'WhenAll',
@@ -102,12 +110,14 @@ export class HistoryBuilder {
   private readonly history: SdkHistoryEvent[] = [];
   private nextSequenceNumber = 0;
   private clock: Date;
-  private readonly scheduled = new Map<number, { name: string; input?: unknown } | { fireAt: Date }>();
+  private readonly scheduled = new Map<number, { name: string; input?: unknown; child?: true } | { fireAt: Date }>();
 
   constructor(
     start: Date,
     readonly orchestratorName: string,
     readonly input: unknown,
+    /** The orchestration version (ExecutionStarted.Version), as host.json's defaultVersion sets it. */
+    readonly version = '',
   ) {
     this.clock = start;
     this.history.push(
@@ -118,6 +128,7 @@ export class HistoryBuilder {
         isPlayed: false,
         name: orchestratorName,
         input: JSON.stringify(input),
+        version,
       }),
     );
   }
@@ -146,6 +157,28 @@ export class HistoryBuilder {
     return id;
   }
 
+  /** The orchestrator started a sub-orchestration. Returns its task id. */
+  subOrchestrationScheduled(name: string, instanceId: string, input?: unknown): number {
+    const id = this.nextSequenceNumber++;
+    this.scheduled.set(id, { name, input, child: true });
+    this.history.push(
+      new SubOrchestrationInstanceCreatedEvent({
+        eventId: id,
+        timestamp: this.clock,
+        isPlayed: false,
+        name,
+        instanceId,
+        ...(input !== undefined ? { input: JSON.stringify(input) } : {}),
+      }),
+    );
+    return id;
+  }
+
+  private isChild(taskId: number): boolean {
+    const scheduled = this.scheduled.get(taskId);
+    return scheduled !== undefined && 'child' in scheduled && scheduled.child === true;
+  }
+
   /** The orchestrator (or the extension, for a retry) created a timer. Returns its id. */
   timerCreated(fireAt: Date): number {
     const id = this.nextSequenceNumber++;
@@ -162,9 +195,11 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** The task (an activity or a sub-orchestration) answered with this result. */
   activityCompleted(taskId: number, result: unknown): this {
+    const completed = this.isChild(taskId) ? SubOrchestrationInstanceCompletedEvent : TaskCompletedEvent;
     this.history.push(
-      new TaskCompletedEvent({
+      new completed({
         eventId: -1,
         timestamp: this.clock,
         isPlayed: false,
@@ -178,13 +213,15 @@ export class HistoryBuilder {
   activityFailed(taskId: number, message: string): this {
     const scheduled = this.scheduled.get(taskId);
     const name = scheduled !== undefined && 'name' in scheduled ? scheduled.name : 'activity';
+    const child = this.isChild(taskId);
+    const failed = child ? SubOrchestrationInstanceFailedEvent : TaskFailedEvent;
     this.history.push(
-      new TaskFailedEvent({
+      new failed({
         eventId: -1,
         timestamp: this.clock,
         isPlayed: false,
         taskScheduledId: taskId,
-        reason: `Activity function '${name}' failed: ${message}`,
+        reason: child ? `Orchestrator function '${name}' failed: ${message}` : `Activity function '${name}' failed: ${message}`,
         details: `Error: ${message}\n    at remote stack frame (activities.js:1:1)`,
       }),
     );
@@ -208,6 +245,11 @@ export class HistoryBuilder {
   activityFailsEveryAttempt(taskId: number, attempts: number, message: string, retryIntervalMs: number): number[] {
     const scheduled = this.scheduled.get(taskId);
     if (scheduled === undefined || !('name' in scheduled)) throw new Error(`${taskId} is not an activity`);
+    if (this.isChild(taskId)) {
+      // A sub-orchestration retried inside itself: the parent sees one failure at the end.
+      this.activityFailed(taskId, message);
+      return [taskId];
+    }
     const ids = [taskId];
     let current = taskId;
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -259,6 +301,12 @@ export function describeAction(action: SdkAction): string {
     case 'CallActivity':
     case 'CallActivityWithRetry':
       return action.functionName ?? '?';
+    case 'CallSubOrchestrator':
+    case 'CallSubOrchestratorWithRetry': {
+      // The saga's step runner: show which do-activity it runs.
+      const activity = (action.input as { activity?: unknown } | undefined)?.activity;
+      return `${action.functionName ?? '?'}(${typeof activity === 'string' ? activity : ''})`;
+    }
     case 'CreateTimer':
       return `timer ${action.fireAt?.toISOString().slice(11, 19) ?? '?'}${action.isCanceled ? ' cancelled' : ''}`;
     case 'WhenAny':
@@ -270,7 +318,7 @@ export function describeAction(action: SdkAction): string {
   }
 }
 
-/** All activity actions, compound ones unfolded, in the order they were scheduled. */
+/** All activity and sub-orchestration actions, compound ones unfolded, in the order they were scheduled. */
 export function activityActions(state: OrchestratorState): SdkAction[] {
   const unfold = (action: SdkAction): SdkAction[] =>
     action.compoundActions !== undefined ? action.compoundActions.flatMap(unfold) : [action];

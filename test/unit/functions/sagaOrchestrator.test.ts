@@ -45,10 +45,10 @@ function sagaHistory(): HistoryBuilder {
   return new HistoryBuilder(T0, 'sagaOrchestrator', input);
 }
 
-/** The orchestrator started a step: its do-activity, raced against a fresh deadline timer. */
+/** The orchestrator started a step: its step runner (a sub-orchestration), raced against a fresh deadline timer. */
 function stepScheduled(history: HistoryBuilder, step: StepKey): { task: number; deadline: number } {
   return {
-    task: history.activityScheduled(stepDefinition(step).doActivity, activityInput),
+    task: history.subOrchestrationScheduled('sagaStep', `${sagaId}:${step}`, { activity: stepDefinition(step).doActivity, input: activityInput, retry: policy.retry.step }),
     deadline: history.timerCreated(deadlineAt),
   };
 }
@@ -86,19 +86,15 @@ function allStepsCompleted(): HistoryBuilder {
 
 describe('sagaOrchestrator', () => {
   describe('when it starts', () => {
-    it('schedules step A with the step retry policy, raced against the deadline', async () => {
+    it('runs step A in its step runner with the step retry policy, raced against the deadline', async () => {
       const state = await replay(sagaOrchestrator, sagaHistory(), sagaId);
 
       expect(state.isDone).toBe(false);
-      expect(describeActions(state)).toEqual(['any(doActivityA, timer 10:05:00)']);
+      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00)']);
       const [doA] = activityActions(state);
-      expect(doA?.input).toEqual(activityInput);
-      expect(doA?.retryOptions).toMatchObject({
-        firstRetryIntervalInMilliseconds: retryIntervalMs,
-        maxNumberOfAttempts: 2,
-        backoffCoefficient: 2,
-        maxRetryIntervalInMilliseconds: 10_000,
-      });
+      expect(doA?.functionName).toBe('sagaStep');
+      expect(doA?.instanceId).toBe(`${sagaId}:A`);
+      expect(doA?.input).toEqual({ activity: 'doActivityA', input: activityInput, retry: policy.retry.step });
       expect(stepStatuses(state)).toEqual(['A:running', 'B:pending', 'C:pending']);
       expect(sagaStatus(state)).toMatchObject({
         sagaId,
@@ -124,9 +120,9 @@ describe('sagaOrchestrator', () => {
 
       expect(state.isDone).toBe(true);
       expect(describeActions(state)).toEqual([
-        'any(doActivityA, timer 10:05:00 cancelled)',
-        'any(doActivityB, timer 10:05:00 cancelled)',
-        'any(doActivityC, timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityB), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityC), timer 10:05:00 cancelled)',
       ]);
       expect(state.output).toEqual({
         status: 200,
@@ -180,7 +176,7 @@ describe('sagaOrchestrator', () => {
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.isDone).toBe(true);
-      expect(describeActions(state)).toEqual(['any(doActivityA, timer 10:05:00 cancelled)']);
+      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)']);
       expect(state.output).toEqual({
         status: 400,
         body: {
@@ -241,9 +237,9 @@ describe('sagaOrchestrator', () => {
 
       const compensating = await replay(sagaOrchestrator, history, sagaId);
       expect(describeActions(compensating)).toEqual([
-        'any(doActivityA, timer 10:05:00 cancelled)',
-        'any(doActivityB, timer 10:05:00 cancelled)',
-        'any(doActivityC, timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityB), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityC), timer 10:05:00 cancelled)',
         'all(rejectActivityB, rejectActivityA)',
       ]);
 
@@ -266,8 +262,8 @@ describe('sagaOrchestrator', () => {
       history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
       const b = stepScheduled(history, 'B');
       history.nextEpisode();
-      const attempts = history.activityFailsEveryAttempt(b.task, 2, 'TransientStoreError: lost reply', retryIntervalMs);
-      expect(attempts).toHaveLength(2);
+      // The step runner retried doActivityB and gave up: the saga sees the child fail once.
+      history.activityFailsEveryAttempt(b.task, 2, "Activity function 'doActivityB' failed: TransientStoreError: lost reply", retryIntervalMs);
 
       const compensating = await replay(sagaOrchestrator, history, sagaId);
       expect(describeActions(compensating).at(-1)).toBe('all(rejectActivityB, rejectActivityA)');
@@ -285,7 +281,7 @@ describe('sagaOrchestrator', () => {
           orderId: sagaId,
           cause: 'step-error',
           step: 'B',
-          error: "Activity function 'doActivityB' failed: TransientStoreError: lost reply",
+          error: "Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply",
           compensated: ['A', 'B'],
           compensationFailed: [],
           needsAttention: false,
@@ -294,24 +290,20 @@ describe('sagaOrchestrator', () => {
         },
       });
       expect(stepStatuses(state)).toEqual(['A:compensated', 'B:compensated', 'C:pending']);
-      expect(sagaStatus(state).steps[1]?.error).toBe("Activity function 'doActivityB' failed: TransientStoreError: lost reply");
+      expect(sagaStatus(state).steps[1]?.error).toBe("Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply");
     });
 
-    it('is retried by the SDK before the saga gives up: a retry that succeeds lets the saga go on', async () => {
+    it('is retried inside its step runner: the saga only sees the step succeed and goes on', async () => {
       const history = sagaHistory();
       const a = stepScheduled(history, 'A');
-      history.nextEpisode().activityFailed(a.task, 'TransientStoreError: 503');
-      const retryTimer = history.timerCreated(new Date(history.now.getTime() + retryIntervalMs));
-      history.nextEpisode(retryIntervalMs).timerFired(retryTimer);
-      const retry = history.activityScheduled('doActivityA', activityInput);
-      history.nextEpisode().activityCompleted(retry, ok(`reservation-${sagaId}`));
+      history.nextEpisode(3_000).activityCompleted(a.task, ok(`reservation-${sagaId}`));
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.isDone).toBe(false);
       expect(describeActions(state)).toEqual([
-        'any(doActivityA, timer 10:05:00 cancelled)',
-        'any(doActivityB, timer 10:05:00)',
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityB), timer 10:05:00)',
       ]);
       expect(stepStatuses(state)).toEqual(['A:completed', 'B:running', 'C:pending']);
     });
@@ -399,6 +391,34 @@ describe('sagaOrchestrator', () => {
     });
   });
 
+  describe('version 2 (credit check before the charge)', () => {
+    const v2History = (): HistoryBuilder => new HistoryBuilder(T0, 'sagaOrchestrator', input, '2.0');
+
+    it('checks credit before charging, and a v1 instance does not', async () => {
+      const history = v2History();
+      const a = stepScheduled(history, 'A');
+      history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
+      const state = await replay(sagaOrchestrator, history, sagaId);
+      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)', 'checkCredit']);
+
+      const v1 = sagaHistory();
+      const a1 = stepScheduled(v1, 'A');
+      v1.nextEpisode().activityCompleted(a1.task, ok(`reservation-${sagaId}`));
+      expect(describeActions(await replay(sagaOrchestrator, v1, sagaId)).at(-1)).toBe('any(sagaStep(doActivityB), timer 10:05:00)');
+    });
+
+    it('a refused credit check rejects B before any money moves: only A is compensated', async () => {
+      const history = v2History();
+      const a = stepScheduled(history, 'A');
+      history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
+      const credit = history.activityScheduled('checkCredit', activityInput);
+      history.nextEpisode().activityCompleted(credit, refused('insufficient-funds', '29900 cents requested, 1000 cents available'));
+      const state = await replay(sagaOrchestrator, history, sagaId);
+      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)', 'checkCredit', 'all(rejectActivityA)']);
+      expect(sagaStatus(state).stoppedBy).toEqual({ step: 'B', cause: 'business-rejection' });
+    });
+  });
+
   describe('the deadline', () => {
     it('fires while B runs: compensates B and A at once (B\'s reject fences a late commit) and answers 500', async () => {
       const history = sagaHistory();
@@ -410,8 +430,8 @@ describe('sagaOrchestrator', () => {
       // No waiting for B: the extension stopped awaiting it when the deadline won the race.
       const compensating = await replay(sagaOrchestrator, history, sagaId);
       expect(describeActions(compensating)).toEqual([
-        'any(doActivityA, timer 10:05:00 cancelled)',
-        'any(doActivityB, timer 10:05:00)',
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'any(sagaStep(doActivityB), timer 10:05:00)',
         'all(rejectActivityB, rejectActivityA)',
       ]);
       expect(sagaStatus(compensating).stoppedBy).toEqual({ step: 'B', cause: 'deadline' });
@@ -462,7 +482,7 @@ describe('sagaOrchestrator', () => {
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
-      expect(describeActions(state)).toEqual(['any(doActivityA, timer 10:05:00 cancelled)', 'all(rejectActivityA)']);
+      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)', 'all(rejectActivityA)']);
       expect(sagaStatus(state).stoppedBy).toEqual({ step: 'B', cause: 'deadline' });
       expect(stepStatuses(state)).toEqual(['A:completed', 'B:pending', 'C:pending']);
     });
