@@ -15,7 +15,10 @@ import { TimerScheduler } from './durable/engine/timerScheduler';
 import { HttpServer } from './http/httpServer';
 import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
+import { HostMetrics } from './metrics/hostMetrics';
 import { TableTaskHubStore } from './store/tableTaskHubStore';
+import type { TaskHubStore } from './store/taskHubStore';
+import type { RuntimeStatus } from './durable/history/historyEvent';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -43,6 +46,18 @@ function describeFunctions(functions: RegisteredFunction[], httpPaths: Map<strin
     lines.push(route && fn.http ? `        ${fn.name}: [${fn.http.methods.join(',')}] ${origin}${route}` : `        ${fn.name}: ${fn.triggerType}`, '');
   }
   return lines.join('\n');
+}
+
+/** Counts every instance of the hub by status, page by page (a scan: fine for a local hub). */
+async function countByStatus(store: TaskHubStore): Promise<Map<RuntimeStatus, number>> {
+  const counts = new Map<RuntimeStatus, number>();
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.queryInstances({ top: 1000, continuationToken });
+    for (const record of page.records) counts.set(record.runtimeStatus, (counts.get(record.runtimeStatus) ?? 0) + 1);
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
+  return counts;
 }
 
 /**
@@ -74,17 +89,30 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
 
     let isIdle = (): boolean => false;
     const timers = new TimerScheduler(clock, skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined);
+    let engineRef: DurableEngine | undefined;
+    let activitiesRef: ActivityRunner | undefined;
+    const metrics: HostMetrics = new HostMetrics({
+      countInstances: async () => countByStatus(store),
+      queuedEpisodes: (): number => engineRef?.queuedEpisodes ?? 0,
+      activitiesInFlight: (): number => activitiesRef?.inFlight ?? 0,
+      timersArmed: (): number => timers.armed,
+    });
+    const activities: ActivityRunner = new ActivityRunner(registry, invoker, clock, config.durable.maxConcurrentActivityFunctions, metrics);
     const engine = new DurableEngine({
       store,
       episodes: new OrchestrationEpisodes(registry, invoker, config.durable.versioning, logger),
-      activities: new ActivityRunner(registry, invoker, clock, config.durable.maxConcurrentActivityFunctions),
+      activities,
+      observer: metrics,
       timers,
       clock,
       logger,
       maxConcurrentOrchestrations: config.durable.maxConcurrentOrchestratorFunctions,
     });
 
+    engineRef = engine;
+    activitiesRef = activities;
     const server = new HttpServer(logger);
+    metrics.serve(server);
     isIdle = () => engine.isIdle() && server.inFlight === 0;
     registerDurableHttpApi(server, { engine, registry, clock, hubName: config.hubName, defaultVersion: config.durable.versioning.defaultVersion });
     let rpcOrigin = '';

@@ -3,6 +3,7 @@ import type { FunctionInvoker, RpcTypedData } from '../../app/invokeFunction';
 import { historyEvents, type HistoryEvent } from '../history/historyEvent';
 import type { Clock } from './clock';
 import { ConcurrencyGate } from './concurrencyGate';
+import { noObserver, type EngineObserver } from './engineObserver';
 
 export interface ActivityCall {
   instanceId: string;
@@ -51,6 +52,7 @@ export class ActivityRunner {
     private readonly invoker: FunctionInvoker,
     private readonly clock: Clock,
     maxConcurrent: number,
+    private readonly observer: EngineObserver = noObserver,
   ) {
     this.gate = new ConcurrencyGate(maxConcurrent);
   }
@@ -70,14 +72,17 @@ export class ActivityRunner {
         const reason = `The function '${call.name}' doesn't exist, is disabled, or is not an activity function. Additional info: The following are the known activity functions: ${known}.`;
         return historyEvents.taskFailed(this.clock.now(), call.id, reason, failureDetails(new Error(reason)));
       }
+      const started = performance.now();
       try {
         const result = await this.invoker.invoke({
           fn,
           trigger: triggerData(call.input),
           triggerMetadata: { instanceId: { string: call.instanceId } },
         });
+        this.observer.activity(fn.name, performance.now() - started, false);
         return historyEvents.taskCompleted(this.clock.now(), call.id, resultText(result.returnValue));
       } catch (error) {
+        this.observer.activity(fn.name, performance.now() - started, true);
         // The extension keeps the worker's leading space of the friendly message: "failed:  boom".
         const message = error instanceof Error ? error.message : String(error);
         return historyEvents.taskFailed(this.clock.now(), call.id, `Activity function '${call.name}' failed:  ${message}`, failureDetails(error));

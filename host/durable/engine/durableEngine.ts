@@ -8,6 +8,7 @@ import type { ActivityRunner } from './activityRunner';
 import type { Clock } from './clock';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
+import { noObserver, type EngineObserver } from './engineObserver';
 
 interface QueuedMessage {
   event: HistoryEvent;
@@ -50,12 +51,7 @@ export interface EngineDependencies {
   clock: Clock;
   logger: HostLogger;
   maxConcurrentOrchestrations: number;
-}
-
-export interface EngineMetrics {
-  episodes: number;
-  activities: number;
-  commitMs: number[];
+  observer?: EngineObserver;
 }
 
 let messageCounter = 0;
@@ -77,7 +73,6 @@ export class DurableEngine {
   private activeEpisodes = 0;
   private stopping = false;
   private readonly idleWaiters: (() => void)[] = [];
-  readonly counters = { episodes: 0, activities: 0 };
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -272,8 +267,10 @@ export class DurableEngine {
         live.state = { record: found.value, etag: found.etag, history: await this.deps.store.getHistory(found.value) };
       }
       const state = live.state;
+      const observer = this.deps.observer ?? noObserver;
+      const episodeStarted = performance.now();
       const result = await this.deps.episodes.run({ record: state.record, past: state.history, messages: batch.map((m) => m.event), now: this.deps.clock.now() });
-      this.counters.episodes++;
+      observer.episode(state.record.name, performance.now() - episodeStarted);
       const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
       // Messages an episode did not consume (the instance is suspended) wait for the next one.
       live.queue.unshift(...batch.filter((_, i) => !result.consumed.includes(i)));
@@ -286,6 +283,7 @@ export class DurableEngine {
         return;
       }
 
+      const commitStarted = performance.now();
       const etag = await this.deps.store.commitEpisode({
         record,
         etag: state.etag,
@@ -293,6 +291,7 @@ export class DurableEngine {
         historyRow: { executionId: result.historyExecutionId, index: rowIndex },
         consumedMessageIds: consumedRows,
       });
+      observer.commit(performance.now() - commitStarted);
       live.state = { record, etag, history: sameExecution ? [...state.history, ...result.newHistory] : [] };
       if (!sameExecution) {
         live.wake = true;
@@ -326,7 +325,6 @@ export class DurableEngine {
       switch (item.kind) {
         case 'activity':
           void this.deps.activities.run({ instanceId: record.instanceId, id: item.id, name: item.name, input: item.input }).then((event) => {
-            this.counters.activities++;
             this.deliver(record.instanceId, { event });
           });
           break;

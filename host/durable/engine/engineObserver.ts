@@ -1,0 +1,11 @@
+/**
+ * What the engine reports as it works, for metrics. The engine knows nothing of Prometheus; the
+ * host plugs an implementation in (host/metrics), or none.
+ */
+export interface EngineObserver {
+  episode(orchestrator: string, durationMs: number): void;
+  activity(name: string, durationMs: number, failed: boolean): void;
+  commit(durationMs: number): void;
+}
+
+export const noObserver: EngineObserver = { episode: () => {}, activity: () => {}, commit: () => {} };
