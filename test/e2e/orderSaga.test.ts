@@ -84,6 +84,27 @@ describe('the order saga end to end on the local host', () => {
     expect(instances.filter((i) => i.name === 'sagaOrchestrator')).toHaveLength(1);
   });
 
+  it('reports saga figures that match the sagas that ran (GET /api/saga-metrics)', async () => {
+    const figures = (await (await fetch(`${host.url}/api/saga-metrics`)).json()) as {
+      total: number;
+      outcomes: { running: number; completed: number; rejectedAt: Record<string, number>; failed: number };
+      latency: { endToEnd: { count: number; p50Ms: number }; steps: Record<string, { count: number }> };
+    };
+    const sagas = orderExamples().filter((e) => e.expected.saga);
+    const expectedRejected = (step: string): number => sagas.filter((e) => e.expected.saga?.outcome === 'rejected' && e.expected.saga.step === step).length;
+    // Every example saga, plus the one started twice with an Idempotency-Key.
+    expect(figures.total).toBe(sagas.length + 1);
+    expect(figures.outcomes).toMatchObject({
+      running: 0,
+      completed: sagas.filter((e) => e.expected.saga?.outcome === 'completed').length + 1,
+      rejectedAt: { A: expectedRejected('A'), B: expectedRejected('B'), C: expectedRejected('C') },
+      failed: 0,
+    });
+    expect(figures.latency.endToEnd.count).toBe(sagas.length + 1);
+    expect(figures.latency.endToEnd.p50Ms).toBeGreaterThan(0);
+    expect((await fetch(`${host.url}/api/saga-metrics?createdFrom=soon`)).status).toBe(400);
+  });
+
   it('answers 404 for an unknown order', async () => {
     expect((await fetch(`${host.url}/api/orders/does-not-exist`)).status).toBe(404);
   });
