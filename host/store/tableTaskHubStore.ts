@@ -232,6 +232,23 @@ export class TableTaskHubStore implements TaskHubStore {
     }
   }
 
+  async replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {
+    const partitionKey = shardOf(record.instanceId);
+    const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
+    const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
+    const rewritten: InstanceRecord = { ...record, historyChunks: 1 };
+    const historyRow: TableEntity<Record<string, unknown>> = { partitionKey, rowKey: rowKeys.history(record.instanceId, record.executionId, 0), Kind: 'H' };
+    await this.packText(record.instanceId, 'Events', JSON.stringify(history), historyRow);
+    const entity = await this.instanceEntity(rewritten);
+    const actions: TransactionAction[] = [
+      this.instanceAction(entity, etag),
+      ['upsert', historyRow, 'Replace'],
+      ...rows.filter((r) => r.rowKey !== historyRow.rowKey).map((r): TransactionAction => ['delete', { partitionKey, rowKey: r.rowKey }]),
+    ];
+    const etags = await this.submit(record.instanceId, actions);
+    return etags.get(entity.rowKey) ?? '';
+  }
+
   async dropOldExecutions(record: InstanceRecord): Promise<void> {
     const { from, to } = rowKeys.instanceRange(record.instanceId);
     const current = rowKeys.historyPrefix(record.instanceId, record.executionId);

@@ -77,6 +77,11 @@ export interface TaskHubStore {
   findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }>;
   /** Deletes everything of the instance; false when it did not exist. */
   purgeInstance(instanceId: string): Promise<boolean>;
+  /**
+   * Replaces the current execution's history with `history` (one row) and writes the record:
+   * what a rewind does to the failed events.
+   */
+  replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string>;
   /** Drops history rows of executions other than the record's current one. */
   dropOldExecutions(record: InstanceRecord): Promise<void>;
   close(): Promise<void>;

@@ -254,8 +254,14 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     await answerStarted(ctx, newId);
   });
   server.route(['POST'], `${base}/instances/:id/rewind`, async (ctx) => {
-    await instance(ctx);
-    throw new HttpProblem(501, 'Rewind is not supported by this host yet.');
+    const record = await instance(ctx);
+    if (['Completed', 'Terminated', 'Canceled'].includes(record.runtimeStatus)) throw gone(`The instance '${record.instanceId}' is ${record.runtimeStatus}; only a failed instance can be rewound.`);
+    if (record.runtimeStatus !== 'Failed') {
+      return serverError(ctx.res, new Error('The rewind operation is only supported on failed orchestration instances.'), 'System.InvalidOperationException');
+    }
+    await engine.rewind(record.instanceId, reason(ctx));
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
   });
   server.route(['GET', 'POST', 'DELETE'], `${base}/entities/*`, () => {
     throw new HttpProblem(501, 'Durable entities are not supported by this host yet.');

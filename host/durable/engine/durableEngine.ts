@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { HostLogger } from '../../logging/hostLogger';
 import { StoreConflictError, type InstanceQuery, type InstanceRecord, type TaskHubStore, type Versioned } from '../../store/taskHubStore';
-import { dotNetTime, historyEvents, type HistoryEvent, type ParentInstance } from '../history/historyEvent';
+import { dotNetTime, EventType, historyEvents, OrchestrationStatus, type HistoryEvent, type ParentInstance } from '../history/historyEvent';
 import { pendingWork } from '../history/pendingWork';
 import type { NewWork } from './actionReplay';
 import type { ActivityRunner } from './activityRunner';
@@ -140,6 +140,47 @@ export class DurableEngine {
     if (live && !live.running) this.live.delete(instanceId);
     else if (live) live.state = undefined;
     return deleted;
+  }
+
+  /**
+   * Rewinds a Failed instance the way the Azure Storage provider does: the failure events of the
+   * current execution (and the scheduling events of failed activities) become GenericEvents, so a
+   * replay schedules the failed tasks again; failed sub-orchestrations are rewound the same way;
+   * the deepest failed instances get a message that wakes them.
+   */
+  async rewind(instanceId: string, reason: string | null): Promise<void> {
+    const found = await this.versioned(instanceId);
+    if (!found || found.value.runtimeStatus !== 'Failed') return;
+    const record = found.value;
+    const history = await this.getHistory(record);
+    const now = this.deps.clock.now();
+    const rewound = (e: HistoryEvent): HistoryEvent => ({ ...e, EventType: EventType.GenericEvent, Data: `Rewound: ${EventType[e.EventType]}` });
+    const failedTasks = new Set(history.filter((e) => e.EventType === EventType.TaskFailed).map((e) => e.TaskScheduledId));
+    const failedChildren: string[] = [];
+    const rewritten = history.map((e) => {
+      if (e.EventType === EventType.ExecutionCompleted && e.OrchestrationStatus === OrchestrationStatus.Failed) return rewound(e);
+      if (e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed) return rewound(e);
+      if (e.EventType === EventType.TaskScheduled && failedTasks.has(e.EventId)) return rewound(e);
+      return e;
+    });
+    for (const e of history) {
+      if (e.EventType !== EventType.SubOrchestrationInstanceFailed) continue;
+      const created = history.find((c) => c.EventType === EventType.SubOrchestrationInstanceCreated && c.EventId === e.TaskScheduledId);
+      if (created?.InstanceId) failedChildren.push(created.InstanceId);
+    }
+    const revived: InstanceRecord = { ...record, runtimeStatus: 'Running', output: null, completedTime: null, lastUpdatedTime: now, parentNotified: false };
+    const etag = await this.deps.store.replaceHistory(revived, found.etag, rewritten);
+    const live = this.liveOf(instanceId);
+    live.state = { record: { ...revived, historyChunks: 1 }, etag, history: rewritten };
+    let childRewound = false;
+    for (const child of failedChildren) {
+      const childRecord = await this.getRecord(child);
+      if (childRecord?.runtimeStatus === 'Failed') {
+        await this.rewind(child, reason);
+        childRewound = true;
+      }
+    }
+    if (!childRewound) await this.sendMessage(instanceId, historyEvents.genericEvent(now, reason));
   }
 
   /** Resolves when no episode runs or waits (tests and shutdown). */

@@ -69,6 +69,8 @@ export interface HistoryEvent {
   Tags?: Record<string, string> | null;
   Generation?: number;
   ScheduledStartTime?: string | null;
+  /** GenericEvent payload (a rewind's reason). */
+  Data?: string | null;
 }
 
 /** .NET round-trip format with 7 fractional digits, as the extension serializes DateTime. */
@@ -116,6 +118,7 @@ export const historyEvents = {
   timerCreated: (at: Date, id: number, fireAt: Date) => event(EventType.TimerCreated, at, { FireAt: dotNetTime(fireAt) }, id),
   timerFired: (at: Date, timerId: number, fireAt: string) => event(EventType.TimerFired, at, { TimerId: timerId, FireAt: fireAt }),
   eventRaised: (at: Date, name: string, input: string | null) => event(EventType.EventRaised, at, { Name: name, Input: input }),
+  genericEvent: (at: Date, data: string | null) => event(EventType.GenericEvent, at, { Data: data }),
 };
 
 /** Events that answer a scheduled task, keyed by the id they answer. */
