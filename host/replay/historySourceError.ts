@@ -10,7 +10,11 @@ export type HistorySourceProblem =
   /** The task hub holds no such instance. */
   | 'instance-not-found'
   /** The storage account did not answer (down, wrong endpoint, refused). */
-  | 'storage-not-answering';
+  | 'storage-not-answering'
+  /** The connection string cannot be used at all. */
+  | 'bad-connection'
+  /** Both task hub layouts hold the instance: the caller must say which one. */
+  | 'ambiguous-layout';
 
 export class HistorySourceError extends Error {
   override readonly name = 'HistorySourceError';

@@ -53,3 +53,18 @@ export interface ReplayReport {
   /** Differences that do not break replay (a changed output, work the code would do next). */
   notes: string[];
 }
+
+/** "activity 'doActivityB'", "timer (fires 2026-01-01T10:00:00Z)", "the orchestration's completion". */
+export function describeStep(step: ReplayStep | undefined): string {
+  if (step === undefined) return 'nothing';
+  switch (step.kind) {
+    case 'activity':
+      return `activity '${step.name ?? '?'}'`;
+    case 'subOrchestration':
+      return `sub-orchestration '${step.name ?? '?'}'`;
+    case 'timer':
+      return step.fireAt ? `timer (fires ${step.fireAt})` : 'timer';
+    case 'completion':
+      return "the orchestration's completion";
+  }
+}

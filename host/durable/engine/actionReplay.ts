@@ -1,5 +1,8 @@
 import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
-import { ActionType, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
+import { ActionType, type DurableHttpRequestWire, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
+
+/** The extension runs callHttp as this built-in activity; its input is the request. */
+export const HTTP_ACTIVITY = 'BuiltIn::HttpActivity';
 
 /**
  * The host's half of replay. The real extension never reads the SDK's answer directly: it replays
@@ -81,6 +84,8 @@ type LeafKind = 'task' | 'timer' | 'sub';
 
 class Leaf extends Node {
   canceled = false;
+  /** The completion's Result (JSON text), for nodes that decide on it (callHttp polling). */
+  result: string | null | undefined;
   constructor(
     readonly id: number,
     readonly kind: LeafKind,
@@ -88,7 +93,8 @@ class Leaf extends Node {
   ) {
     super();
   }
-  answer(failed: boolean): void {
+  answer(failed: boolean, result?: string | null): void {
+    this.result = result;
     this.settle(failed);
   }
   cancel(): void {
@@ -222,6 +228,81 @@ class LongTimer extends Node implements Parent {
   }
 }
 
+/**
+ * callHttp with the asynchronous pattern, as the extension runs it: the request; while the answer
+ * is 202 with a Location, a timer (Retry-After seconds, else the default sleep) and a GET of the
+ * Location. The SDK mirrors the same timer and request ids.
+ */
+class HttpNode extends Node implements Parent {
+  private waitingOn: Leaf;
+  private readonly polling: boolean;
+
+  constructor(
+    private readonly mirror: Mirror,
+    private readonly request: DurableHttpRequestWire,
+  ) {
+    super();
+    if (request.tokenSource !== undefined && request.tokenSource !== null) {
+      throw new ReplayFailure('callHttp with a managed identity tokenSource is not supported by this host (there is no Azure identity locally).');
+    }
+    this.polling = request.asynchronousPatternEnabled !== false;
+    this.waitingOn = this.attach(mirror.newHttpRequest(request));
+  }
+
+  private attach(leaf: Leaf): Leaf {
+    leaf.parent = this;
+    return leaf;
+  }
+
+  childSettled(child: Node): void {
+    if (child !== this.waitingOn) return;
+    if (child instanceof Leaf && child.kind === 'timer') {
+      this.waitingOn = this.attach(this.mirror.newHttpRequest({ ...this.request, method: 'GET', uri: this.location ?? this.request.uri, content: undefined }));
+      return;
+    }
+    if (child.failed || !(child instanceof Leaf)) {
+      this.settle(child.failed);
+      return;
+    }
+    const response = parseHttpResponse(child.result);
+    const location = headerOf(response?.headers, 'Location');
+    if (this.polling && response?.statusCode === 202 && location) {
+      this.location = location;
+      const retryAfter = Number(headerOf(response.headers, 'Retry-After'));
+      const delay = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : DEFAULT_HTTP_SLEEP_MS;
+      this.waitingOn = this.attach(this.mirror.newTimer(new Date(this.mirror.now.getTime() + delay)));
+      return;
+    }
+    this.settle(false);
+  }
+
+  private location: string | undefined;
+}
+
+/** The binding's defaultHttpAsyncRequestSleepTimeMillseconds. */
+export const DEFAULT_HTTP_SLEEP_MS = 30_000;
+
+interface HttpResponseWire {
+  statusCode?: number;
+  headers?: Record<string, string | string[]>;
+}
+
+function parseHttpResponse(result: string | null | undefined): HttpResponseWire | undefined {
+  if (!result) return undefined;
+  try {
+    return JSON.parse(result) as HttpResponseWire;
+  } catch {
+    return undefined;
+  }
+}
+
+function headerOf(headers: Record<string, string | string[]> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  const value = key === undefined ? undefined : headers[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function jsonText(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
@@ -230,7 +311,6 @@ const UNSUPPORTED: Partial<Record<ActionType, string>> = {
   [ActionType.CallEntity]: 'callEntity',
   [ActionType.SignalEntity]: 'signalEntity',
   [ActionType.ScheduledSignalEntity]: 'signalEntity with a time',
-  [ActionType.CallHttp]: 'callHttp',
   [ActionType.LockEntities]: 'lock',
   [ActionType.ReleaseEntities]: 'lock release',
 };
@@ -265,6 +345,13 @@ class Mirror implements Parent {
     return leaf;
   }
 
+  newHttpRequest(request: DurableHttpRequestWire): Leaf {
+    const id = this.seq++;
+    const leaf = new Leaf(id, 'task', { kind: 'activity', id, name: HTTP_ACTIVITY, input: JSON.stringify(request) });
+    this.leaves.set(id, leaf);
+    return leaf;
+  }
+
   private newTask(name: string, input: string | null): Leaf {
     this.options.checkFunction(name, 'activity');
     const id = this.seq++;
@@ -284,7 +371,7 @@ class Mirror implements Parent {
 
   private build(action: OrchestratorAction): Node {
     const unsupported = UNSUPPORTED[action.actionType];
-    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host yet (Durable entities and callHttp are planned).`);
+    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host yet (Durable entities are planned).`);
     switch (action.actionType) {
       case ActionType.CallActivity:
         return this.newTask(action.functionName ?? '', jsonText(action.input));
@@ -305,6 +392,9 @@ class Mirror implements Parent {
       }
       case ActionType.WaitForExternalEvent:
         return this.waitFor(action.externalEventName ?? '');
+      case ActionType.CallHttp:
+        if (!action.httpRequest) throw new ReplayFailure('callHttp without a request.');
+        return new HttpNode(this, action.httpRequest);
       case ActionType.ContinueAsNew:
         this.continueAsNew = { input: jsonText(action.input) };
         return new Done();
@@ -434,7 +524,7 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
           const id = e.EventType === EventType.TimerFired ? e.TimerId : e.TaskScheduledId;
           const leaf = id === undefined ? undefined : mirror.leaves.get(id);
           const failed = e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed;
-          if (leaf && !leaf.done) leaf.answer(failed);
+          if (leaf && !leaf.done) leaf.answer(failed, e.Result);
           break;
         }
         case EventType.EventRaised:

@@ -2,7 +2,10 @@ import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker, RpcTypedData } from '../../app/invokeFunction';
 import { historyEvents, type HistoryEvent } from '../history/historyEvent';
 import type { Clock } from './clock';
+import { HTTP_ACTIVITY } from './actionReplay';
 import { ConcurrencyGate } from './concurrencyGate';
+import { runHttpActivity } from './httpActivity';
+import type { DurableHttpRequestWire } from './orchestratorAnswer';
 import { noObserver, type EngineObserver } from './engineObserver';
 
 export interface ActivityCall {
@@ -57,12 +60,26 @@ export class ActivityRunner {
     this.gate = new ConcurrencyGate(maxConcurrent);
   }
 
+  private async runHttp(call: ActivityCall): Promise<HistoryEvent> {
+    const started = performance.now();
+    try {
+      const response = await runHttpActivity(JSON.parse(call.input ?? 'null') as DurableHttpRequestWire);
+      this.observer.activity(HTTP_ACTIVITY, performance.now() - started, false);
+      return historyEvents.taskCompleted(this.clock.now(), call.id, JSON.stringify(response));
+    } catch (error) {
+      this.observer.activity(HTTP_ACTIVITY, performance.now() - started, true);
+      const message = error instanceof Error ? error.message : String(error);
+      return historyEvents.taskFailed(this.clock.now(), call.id, `Activity function '${HTTP_ACTIVITY}' failed:  ${message}`, failureDetails(error));
+    }
+  }
+
   get inFlight(): number {
     return this.gate.busy;
   }
 
   run(call: ActivityCall): Promise<HistoryEvent> {
     return this.gate.run(async () => {
+      if (call.name === HTTP_ACTIVITY) return this.runHttp(call);
       const fn = this.registry.find(call.name, 'activity');
       if (!fn) {
         const known = this.registry

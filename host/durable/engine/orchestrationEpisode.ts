@@ -4,7 +4,7 @@ import type { FunctionInvoker } from '../../app/invokeFunction';
 import type { InstanceRecord } from '../../store/taskHubStore';
 import { completedTaskId, EventType, historyEvents, OrchestrationStatus, type HistoryEvent } from '../history/historyEvent';
 import { taskIds } from '../history/pendingWork';
-import { replayActions, ReplayFailure, type NewWork, type ReplayOptions } from './actionReplay';
+import { DEFAULT_HTTP_SLEEP_MS, HTTP_ACTIVITY, replayActions, ReplayFailure, type NewWork, type ReplayOptions } from './actionReplay';
 import { readAnswer, type OrchestratorAnswer } from './orchestratorAnswer';
 import { noVersioning, versionMismatch, type VersioningPolicy } from './versioning';
 import type { HostLogger } from '../../logging/hostLogger';
@@ -44,6 +44,7 @@ export function isFinished(record: InstanceRecord): boolean {
 
 function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activity' | 'orchestrator') => void {
   return (name: string, kind: 'activity' | 'orchestrator'): void => {
+    if (name === HTTP_ACTIVITY) return;
     const trigger = kind === 'activity' ? 'activity' : 'orchestration';
     if (registry.find(name, trigger)) return;
     const known = registry
@@ -93,7 +94,7 @@ export async function invokeOrchestrator(
     upperSchemaVersionNew: 2,
     longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
     maximumShortTimerDuration: MAX_SHORT_TIMER,
-    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_SLEEP_MS,
   };
   let returned: unknown;
   let thrown: unknown;

@@ -25,6 +25,16 @@ export interface RetryOptionsWire {
   retryTimeoutInMilliseconds?: number;
 }
 
+/** callHttp's request (the SDK's DurableHttpRequest). */
+export interface DurableHttpRequestWire {
+  method: string;
+  uri: string;
+  content?: string;
+  headers?: Record<string, string>;
+  tokenSource?: unknown;
+  asynchronousPatternEnabled?: boolean;
+}
+
 export interface OrchestratorAction {
   actionType: ActionType;
   functionName?: string;
@@ -35,6 +45,7 @@ export interface OrchestratorAction {
   fireAt?: string;
   isCanceled?: boolean;
   externalEventName?: string;
+  httpRequest?: DurableHttpRequestWire;
   compoundActions?: OrchestratorAction[];
 }
 

@@ -130,6 +130,22 @@ describe('compound tasks and ordering', () => {
   });
 });
 
+describe('callHttp', () => {
+  it('polls a 202 + Location answer with a timer (Retry-After) and a GET, each with its own id', () => {
+    const call: OrchestratorAction = { actionType: ActionType.CallHttp, httpRequest: { method: 'POST', uri: 'http://x/job', content: '{}', asynchronousPatternEnabled: true } };
+    const history = started();
+    const first = episode(history, [call]);
+    expect(first.newEvents.map((e) => [e.EventId, e.Name])).toEqual([[0, 'BuiltIn::HttpActivity']]);
+    const accepted = JSON.stringify({ statusCode: 202, headers: { Location: 'http://x/job/1', 'Retry-After': '5' }, content: '' });
+    const polling = episode(history, [call], historyEvents.orchestratorStarted(at(100)), historyEvents.taskCompleted(at(100), 0, accepted));
+    expect(polling.newEvents.map((e) => [e.EventId, e.FireAt])).toEqual([[1, '2026-01-01T00:00:05.1000000Z']]);
+    const get = episode(history, [call], historyEvents.orchestratorStarted(at(5100)), historyEvents.timerFired(at(5100), 1, ''));
+    expect(get.newEvents.map((e) => [e.EventId, JSON.parse(e.Input ?? '{}').uri, JSON.parse(e.Input ?? '{}').method])).toEqual([[2, 'http://x/job/1', 'GET']]);
+    const done = episode(history, [call], historyEvents.orchestratorStarted(at(5200)), historyEvents.taskCompleted(at(5200), 2, JSON.stringify({ statusCode: 200, headers: {}, content: 'ok' })));
+    expect(done.driverDone).toBe(true);
+  });
+});
+
 describe('replay checks', () => {
   it('fails when the code schedules a different activity than history recorded', () => {
     const history = [...started(), historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.orchestratorCompleted(t0)];
@@ -144,7 +160,7 @@ describe('replay checks', () => {
   });
 
   it('fails clearly on actions this host does not support yet', () => {
-    const result = replayActions(started(), [{ actionType: ActionType.CallHttp }], options);
-    expect(result.failure).toBe('callHttp is not supported by this host yet (Durable entities and callHttp are planned).');
+    const result = replayActions(started(), [{ actionType: ActionType.SignalEntity }], options);
+    expect(result.failure).toBe('signalEntity is not supported by this host yet (Durable entities are planned).');
   });
 });
