@@ -10,6 +10,7 @@ import { registerDurableHttpApi } from './durable/api/durableHttpApi';
 import { ActivityRunner } from './durable/engine/activityRunner';
 import { SkippingClock, systemClock, type Clock } from './durable/engine/clock';
 import { DurableEngine } from './durable/engine/durableEngine';
+import { EntityEpisodes } from './durable/engine/entityEpisode';
 import { OrchestrationEpisodes } from './durable/engine/orchestrationEpisode';
 import { TimerScheduler } from './durable/engine/timerScheduler';
 import { HttpServer } from './http/httpServer';
@@ -102,6 +103,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       store,
       episodes: new OrchestrationEpisodes(registry, invoker, config.durable.versioning, logger),
       activities,
+      entities: new EntityEpisodes(registry, invoker),
       observer: metrics,
       timers,
       clock,

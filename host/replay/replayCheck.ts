@@ -177,6 +177,8 @@ function stepOfEvent(e: HistoryEvent | undefined): ReplayStep | undefined {
       return { kind: 'subOrchestration', name: e.Name ?? '' };
     case EventType.TimerCreated:
       return e.FireAt ? { kind: 'timer', fireAt: e.FireAt } : { kind: 'timer' };
+    case EventType.EventSent:
+      return { kind: 'entityMessage', name: e.Name ?? '', ...(e.InstanceId ? { target: e.InstanceId } : {}) };
     default:
       return undefined;
   }

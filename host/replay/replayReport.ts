@@ -1,12 +1,19 @@
+import type { ScheduledTask } from '../durable/engine/actionReplay';
+
 /** What a replay check found: the history against the current orchestrator code. */
 
-/** A step of the orchestration as history records it and as the code asks for it. */
+/**
+ * A step of the orchestration as history records it and as the code asks for it: whatever the
+ * host's replay schedules (activity, timer, sub-orchestration, entity message), or the end.
+ */
 export interface ReplayStep {
-  kind: 'activity' | 'timer' | 'subOrchestration' | 'completion';
-  /** Activity or orchestrator name; absent for timers and completions. */
+  kind: ScheduledTask['kind'] | 'completion';
+  /** Activity or orchestrator name, entity operation; absent for timers and completions. */
   name?: string;
   /** For a recorded timer: when it was set to fire. */
   fireAt?: string;
+  /** For a recorded entity message: the entity it went to. */
+  target?: string;
 }
 
 /** How the recorded execution ended, if it did. */
@@ -64,7 +71,12 @@ export function describeStep(step: ReplayStep | undefined): string {
       return `sub-orchestration '${step.name ?? '?'}'`;
     case 'timer':
       return step.fireAt ? `timer (fires ${step.fireAt})` : 'timer';
+    case 'entityMessage':
+      return `entity operation '${step.name ?? '?'}'${step.target ? ` on ${step.target}` : ''}`;
     case 'completion':
       return "the orchestration's completion";
+    default:
+      // A kind the host's replay learned after this was written: say what it is called.
+      return `${String(step.kind)}${step.name ? ` '${step.name}'` : ''}`;
   }
 }

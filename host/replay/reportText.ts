@@ -1,18 +1,7 @@
-import { describeStep, type CodeOutcome, type ReplayReport } from './replayReport';
+import { describeStep, type ReplayReport } from './replayReport';
 
-function outcomeWords(current: CodeOutcome | undefined): string {
-  switch (current?.state) {
-    case 'completed':
-      return 'completes';
-    case 'failed':
-      return 'fails';
-    case 'continued-as-new':
-      return 'continues as new';
-    case 'running':
-      return 'is still running';
-    default:
-      return 'was not run';
-  }
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /** The report as the replay command prints it: a verdict line, then the difference or notes. */
@@ -20,8 +9,12 @@ export function reportText(report: ReplayReport): string[] {
   const subject = `${report.orchestrator} instance '${report.instanceId}' (${report.source})`;
   const { problem } = report;
   if (!problem) {
+    const recorded = report.recorded.state;
+    const current = report.current?.state ?? 'not run';
+    const ending =
+      recorded === 'running' ? 'it is still running, as recorded' : current === recorded ? `it ends as recorded (${recorded})` : `history ended ${recorded} (the code now: ${current})`;
     return [
-      `ok: ${subject}: ${report.eventCount} events replayed, all ${report.scheduledCount} recorded steps match; the code ${outcomeWords(report.current)} as history ${report.recorded.state === 'running' ? 'left it (running)' : `did (${report.recorded.state})`}.`,
+      `ok: ${subject}: replayed ${plural(report.eventCount, 'event')}, ${report.scheduledCount === 1 ? 'the 1 recorded step matches' : `all ${plural(report.scheduledCount, 'recorded step')} match`}, and ${ending}.`,
       ...report.notes.map((note) => `  note: ${note}`),
     ];
   }

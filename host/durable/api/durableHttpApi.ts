@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { HttpServer, RouteContext } from '../../http/httpServer';
-import { badRequest, gone, HttpProblem, notFound } from '../../http/problems';
+import { badRequest, gone, notFound } from '../../http/problems';
 import type { InstanceRecord } from '../../store/taskHubStore';
 import { historyEvents, OrchestrationStatus, type RuntimeStatus } from '../history/historyEvent';
 import type { Clock } from '../engine/clock';
 import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durableEngine';
 import { isFinished } from '../engine/orchestrationEpisode';
 import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
-import { statusPayload } from './statusPayload';
+import { statusPayload, statusTime } from './statusPayload';
+import { entityIdOf, entityState, schedulerId } from '../engine/entityEpisode';
 
 interface ApiDependencies {
   engine: DurableEngine;
@@ -174,7 +175,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
       top: positiveInt(ctx.url, 'top') ?? 100,
       continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,
     });
-    const body = page.records.map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
+    // Entities live in the same hub but are not orchestrations: GET entities/{name} lists them.
+    const body = page.records.filter((r) => !r.instanceId.startsWith('@')).map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
     json(ctx.res, 200, body, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
   };
 
@@ -263,7 +265,65 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     ctx.res.writeHead(202, { 'Content-Length': 0 });
     ctx.res.end();
   });
-  server.route(['GET', 'POST', 'DELETE'], `${base}/entities/*`, () => {
-    throw new HttpProblem(501, 'Durable entities are not supported by this host yet.');
+  // Entities: read, list, signal (POST with ?op=), delete (signals the "delete" operation).
+  const entityKey = (ctx: RouteContext): string => {
+    const key = ctx.params.key ?? '';
+    return key === '$' ? '' : key;
+  };
+  const entityFunction = (ctx: RouteContext): string => {
+    checkHub(ctx);
+    const name = ctx.params.name ?? '';
+    const fn = registry.find(name, 'entity');
+    if (!fn) throw notFound(`No entity function named '${name}'.`);
+    return fn.name;
+  };
+  server.route(['GET'], `${base}/entities/:name/:key`, async (ctx) => {
+    const id = schedulerId(entityFunction(ctx), entityKey(ctx));
+    const record = await engine.getRecord(id);
+    const state = record ? entityState(record) : undefined;
+    if (!state?.exists) throw notFound(`The entity '${id}' does not exist.`);
+    json(ctx.res, 200, JSON.parse(state.state ?? 'null'));
+  });
+  server.route(['GET'], `${base}/entities/:name`, async (ctx) => {
+    const name = entityFunction(ctx);
+    const fetchState = flag(ctx.url, 'fetchState', false);
+    const token = ctx.req.headers['x-ms-continuation-token'];
+    const page = await engine.queryInstances({
+      instanceIdPrefix: schedulerId(name, ''),
+      top: positiveInt(ctx.url, 'top') ?? 100,
+      continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,
+    });
+    const body = page.records
+      .map((record) => ({ record, state: entityState(record) }))
+      .filter(({ state }) => state.exists)
+      .map(({ record, state }) => ({
+        entityId: entityIdOf(record.instanceId),
+        lastOperationTime: statusTime(record.lastUpdatedTime),
+        ...(fetchState ? { state: JSON.parse(state.state ?? 'null') as unknown } : {}),
+      }));
+    json(ctx.res, 200, body, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
+  });
+  server.route(['POST'], `${base}/entities/:name/:key`, async (ctx) => {
+    const id = schedulerId(entityFunction(ctx), entityKey(ctx));
+    const op = ctx.url.searchParams.get('op');
+    if (!op) throw badRequest('The query parameter op (the operation to signal) is required.');
+    const text = (await ctx.body()).toString('utf8');
+    // Non-JSON content is passed on as a string, as the extension does.
+    let input: string | null = null;
+    if (text.length > 0) {
+      try {
+        input = JSON.stringify(JSON.parse(text));
+      } catch {
+        input = JSON.stringify(text);
+      }
+    }
+    await engine.signalEntity(id, op, input);
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  server.route(['DELETE'], `${base}/entities/:name/:key`, async (ctx) => {
+    await engine.signalEntity(schedulerId(entityFunction(ctx), entityKey(ctx)), 'delete', null);
+    ctx.res.writeHead(202, { 'Content-Length': 0 });
+    ctx.res.end();
   });
 }

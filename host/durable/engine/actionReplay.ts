@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
 import { ActionType, type DurableHttpRequestWire, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
 
@@ -20,13 +21,16 @@ export interface ReplayOptions {
   /** The length of each slice of a long timer (3 days). */
   longTimerIntervalMs: number;
   /** Throws the extension's "doesn't exist" error for unknown activities/orchestrators. */
-  checkFunction(name: string, kind: 'activity' | 'orchestrator'): void;
+  checkFunction(name: string, kind: 'activity' | 'orchestrator' | 'entity'): void;
+  /** The orchestration's own id: entity calls name it as the parent to answer. */
+  instanceId?: string;
 }
 
 export type NewWork =
   | { kind: 'activity'; id: number; name: string; input: string | null }
   | { kind: 'timer'; id: number; fireAt: Date }
-  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: string | null; version: string };
+  | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: string | null; version: string }
+  | { kind: 'entityMessage'; id: number; targetInstanceId: string; operation: string; requestId: string; request: string };
 
 export interface ReplayResult {
   /** Scheduling events for work the history has not recorded yet, in id order. */
@@ -46,7 +50,7 @@ export interface ReplayResult {
 }
 
 export interface ScheduledTask {
-  kind: 'activity' | 'timer' | 'subOrchestration';
+  kind: 'activity' | 'timer' | 'subOrchestration' | 'entityMessage';
   name?: string;
 }
 
@@ -80,7 +84,7 @@ abstract class Node {
   }
 }
 
-type LeafKind = 'task' | 'timer' | 'sub';
+type LeafKind = 'task' | 'timer' | 'sub' | 'sent';
 
 class Leaf extends Node {
   canceled = false;
@@ -99,6 +103,10 @@ class Leaf extends Node {
   }
   cancel(): void {
     this.canceled = true;
+    this.done = true;
+  }
+  /** Sent and done at once: nothing answers a signal. */
+  fireAndForget(): void {
     this.done = true;
   }
 }
@@ -303,13 +311,26 @@ function headerOf(headers: Record<string, string | string[]> | undefined, name: 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The name a scheduling event records: the function, or the entity operation. */
+function workName(work: NewWork): string {
+  if (work.kind === 'timer') return '';
+  return work.kind === 'entityMessage' ? work.operation : work.name;
+}
+
+/**
+ * The extension makes a new GUID per entity request; the host derives it from the execution and
+ * the sequence number instead, so a request re-sent after a crash is recognized as the same one.
+ */
+export function entityRequestId(executionId: string, sequenceId: number): string {
+  const hex = createHash('sha1').update(`${executionId}:${sequenceId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 function jsonText(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
 const UNSUPPORTED: Partial<Record<ActionType, string>> = {
-  [ActionType.CallEntity]: 'callEntity',
-  [ActionType.SignalEntity]: 'signalEntity',
   [ActionType.ScheduledSignalEntity]: 'signalEntity with a time',
   [ActionType.LockEntities]: 'lock',
   [ActionType.ReleaseEntities]: 'lock release',
@@ -345,6 +366,40 @@ class Mirror implements Parent {
     return leaf;
   }
 
+  /** Entity requests (EventSent): a call waits for the response event named by its request id. */
+  private readonly calls = new Map<string, Leaf>();
+
+  private newEntityMessage(action: OrchestratorAction, signal: boolean): Leaf {
+    const target = action.instanceId ?? '';
+    const operation = action.operation ?? '';
+    if (!/^@[^@]+@/.test(target)) throw new ReplayFailure(`'${target}' is not an entity id.`);
+    const entityName = target.slice(1, target.indexOf('@', 1));
+    this.options.checkFunction(entityName, 'entity');
+    const id = this.seq++;
+    const requestId = entityRequestId(this.options.executionId, id);
+    const message: Record<string, unknown> = { op: operation, id: requestId };
+    if (signal) message.signal = true;
+    if (action.input !== undefined) message.input = JSON.stringify(action.input);
+    if (!signal) {
+      message.parent = this.options.instanceId;
+      message.parentExecution = this.options.executionId;
+    }
+    const leaf = new Leaf(id, 'sent', { kind: 'entityMessage', id, targetInstanceId: target, operation, requestId, request: JSON.stringify(message) });
+    this.leaves.set(id, leaf);
+    if (signal) leaf.fireAndForget();
+    else this.calls.set(requestId, leaf);
+    return leaf;
+  }
+
+  /** A response event for an entity call; false when the event is not one. */
+  answerCall(name: string, input: string | null | undefined): boolean {
+    const leaf = this.calls.get(name);
+    if (!leaf) return false;
+    this.calls.delete(name);
+    if (!leaf.done) leaf.answer(false, input);
+    return true;
+  }
+
   newHttpRequest(request: DurableHttpRequestWire): Leaf {
     const id = this.seq++;
     const leaf = new Leaf(id, 'task', { kind: 'activity', id, name: HTTP_ACTIVITY, input: JSON.stringify(request) });
@@ -371,7 +426,7 @@ class Mirror implements Parent {
 
   private build(action: OrchestratorAction): Node {
     const unsupported = UNSUPPORTED[action.actionType];
-    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host yet (Durable entities are planned).`);
+    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host (the durable-functions SDK sends it only with replay schema V4, which the extension does not support either).`);
     switch (action.actionType) {
       case ActionType.CallActivity:
         return this.newTask(action.functionName ?? '', jsonText(action.input));
@@ -392,6 +447,10 @@ class Mirror implements Parent {
       }
       case ActionType.WaitForExternalEvent:
         return this.waitFor(action.externalEventName ?? '');
+      case ActionType.CallEntity:
+        return this.newEntityMessage(action, false);
+      case ActionType.SignalEntity:
+        return this.newEntityMessage(action, true);
       case ActionType.CallHttp:
         if (!action.httpRequest) throw new ReplayFailure('callHttp without a request.');
         return new HttpNode(this, action.httpRequest);
@@ -453,14 +512,15 @@ const KIND_OF_EVENT: Partial<Record<EventType, LeafKind>> = {
   [EventType.TaskScheduled]: 'task',
   [EventType.TimerCreated]: 'timer',
   [EventType.SubOrchestrationInstanceCreated]: 'sub',
+  [EventType.EventSent]: 'sent',
 };
 
-const KIND_WORDS: Record<LeafKind, string> = { task: 'an activity task', timer: 'a durable timer', sub: 'a sub-orchestration' };
+const KIND_WORDS: Record<LeafKind, string> = { task: 'an activity task', timer: 'a durable timer', sub: 'a sub-orchestration', sent: 'an entity operation' };
 
 function nondeterminism(e: HistoryEvent, leaf: Leaf | undefined): string {
   const kind = KIND_OF_EVENT[e.EventType] ?? 'task';
   const name = e.Name ? ` and name '${e.Name}'` : '';
-  const now = leaf ? ` The current code scheduled ${KIND_WORDS[leaf.kind]}${leaf.work.kind !== 'timer' ? ` named '${leaf.work.name}'` : ''} with that sequence ID instead.` : '';
+  const now = leaf ? ` The current code scheduled ${KIND_WORDS[leaf.kind]}${leaf.work.kind !== 'timer' ? ` named '${workName(leaf.work)}'` : ''} with that sequence ID instead.` : '';
   return (
     `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled ${KIND_WORDS[kind]} with sequence ID ${e.EventId}${name}, ` +
     `but the current replay execution hasn't (yet?) scheduled this task.${now} Was a change made to the orchestrator code after this instance had already started running?`
@@ -475,6 +535,8 @@ function schedulingEvent(work: NewWork, at: Date): HistoryEvent {
       return historyEvents.timerCreated(at, work.id, work.fireAt);
     case 'subOrchestration':
       return historyEvents.subOrchestrationCreated(at, work.id, work.name, work.instanceId, work.input, work.version);
+    case 'entityMessage':
+      return historyEvents.eventSent(at, work.id, work.targetInstanceId, work.operation, work.request);
   }
 }
 
@@ -500,16 +562,17 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
           break;
         case EventType.TaskScheduled:
         case EventType.TimerCreated:
-        case EventType.SubOrchestrationInstanceCreated: {
+        case EventType.SubOrchestrationInstanceCreated:
+        case EventType.EventSent: {
           const leaf = mirror.leaves.get(e.EventId);
-          const sameName = leaf && (leaf.work.kind === 'timer' || leaf.work.name.toLowerCase() === (e.Name ?? '').toLowerCase());
+          const sameName = leaf && (leaf.work.kind === 'timer' || workName(leaf.work).toLowerCase() === (e.Name ?? '').toLowerCase());
           if (!leaf || leaf.kind !== KIND_OF_EVENT[e.EventType] || !sameName) {
-            const recorded = e.EventType === EventType.TaskScheduled ? 'activity' : e.EventType === EventType.TimerCreated ? 'timer' : 'subOrchestration';
+            const recorded = e.EventType === EventType.TaskScheduled ? 'activity' : e.EventType === EventType.TimerCreated ? 'timer' : e.EventType === EventType.EventSent ? 'entityMessage' : 'subOrchestration';
             mismatch = {
               position,
               sequenceId: e.EventId,
               expected: { kind: recorded, ...(e.Name ? { name: e.Name } : {}) },
-              actual: leaf ? { kind: leaf.work.kind, ...(leaf.work.kind !== 'timer' ? { name: leaf.work.name } : {}) } : undefined,
+              actual: leaf ? { kind: leaf.work.kind, ...(leaf.work.kind !== 'timer' ? { name: workName(leaf.work) } : {}) } : undefined,
             };
             throw new ReplayFailure(nondeterminism(e, leaf));
           }
@@ -528,7 +591,7 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
           break;
         }
         case EventType.EventRaised:
-          mirror.deliverEvent(e.Name ?? '');
+          if (!mirror.answerCall(e.Name ?? '', e.Input)) mirror.deliverEvent(e.Name ?? '');
           break;
         default:
           break;
@@ -544,7 +607,8 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
     newEvents: fresh.map((l) => schedulingEvent(l.work, mirror.now)),
     newWork: fresh.filter((l) => !l.canceled).map((l) => l.work),
     driverDone: mirror.driverDone,
-    hasOpenTasks: [...mirror.leaves.values()].some((l) => !l.done),
+    // Entity calls, like event waits, do not hold up completion.
+    hasOpenTasks: [...mirror.leaves.values()].some((l) => !l.done && l.kind !== 'sent'),
     continueAsNew: mirror.continueAsNew,
     failure,
     mismatch,

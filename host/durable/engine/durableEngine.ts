@@ -9,6 +9,7 @@ import type { Clock } from './clock';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
 import { noObserver, type EngineObserver } from './engineObserver';
+import { entityIdOf, operationRequest, type EntityEpisodes, type OutgoingMessage, type RequestMessage } from './entityEpisode';
 
 interface QueuedMessage {
   event: HistoryEvent;
@@ -52,6 +53,7 @@ export interface EngineDependencies {
   logger: HostLogger;
   maxConcurrentOrchestrations: number;
   observer?: EngineObserver;
+  entities: EntityEpisodes;
 }
 
 let messageCounter = 0;
@@ -222,6 +224,10 @@ export class DurableEngine {
         await this.notifyParent(live);
         continue;
       }
+      if (record.instanceId.startsWith('@')) {
+        live.state = { record, etag, history: [] };
+        continue;
+      }
       const history = await this.deps.store.getHistory(record);
       live.state = { record, etag, history };
       if (record.historyChunks === 0) {
@@ -236,6 +242,11 @@ export class DurableEngine {
         ...open.subOrchestrations.map(
           (e): NewWork => ({ kind: 'subOrchestration', id: e.EventId, name: e.Name ?? '', instanceId: e.InstanceId ?? '', input: e.Input ?? null, version: e.Version ?? '' }),
         ),
+        // Entity requests may not have reached the entity before the crash; it runs each request id once.
+        ...open.entityMessages.map((e): NewWork => {
+          const request = JSON.parse(e.Input ?? '{}') as RequestMessage;
+          return { kind: 'entityMessage', id: e.EventId, targetInstanceId: e.InstanceId ?? '', operation: e.Name ?? '', requestId: request.id, request: e.Input ?? '{}' };
+        }),
       ];
       if (record.runtimeStatus !== 'Suspended' || work.length > 0) await this.dispatch(record, work);
     }
@@ -308,6 +319,10 @@ export class DurableEngine {
         live.state = { record: found.value, etag: found.etag, history: await this.deps.store.getHistory(found.value) };
       }
       const state = live.state;
+      if (live.id.startsWith('@')) {
+        await this.runEntityBatch(live, state, batch);
+        return;
+      }
       const observer = this.deps.observer ?? noObserver;
       const episodeStarted = performance.now();
       const result = await this.deps.episodes.run({ record: state.record, past: state.history, messages: batch.map((m) => m.event), now: this.deps.clock.now() });
@@ -355,6 +370,66 @@ export class DurableEngine {
     }
   }
 
+  private async runEntityBatch(live: LiveInstance, state: NonNullable<LiveInstance['state']>, batch: QueuedMessage[]): Promise<void> {
+    if (batch.length === 0) return;
+    const result = await this.deps.entities.run(state.record, batch.map((m) => m.event), this.deps.clock.now());
+    const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
+    const etag = await this.deps.store.commitEpisode({
+      record: result.record,
+      etag: state.etag,
+      newHistory: [],
+      historyRow: { executionId: result.record.executionId, index: 0 },
+      consumedMessageIds: consumedRows,
+    });
+    live.state = { record: result.record, etag, history: [] };
+    await this.sendAll(result.outgoing);
+  }
+
+  private async sendAll(messages: OutgoingMessage[]): Promise<void> {
+    for (const message of messages) {
+      if (message.instanceId.startsWith('@')) await this.ensureEntity(message.instanceId);
+      await this.sendMessage(message.instanceId, message.event, message.messageId);
+    }
+  }
+
+  /** An entity comes into being with its first operation: its instance row is made on demand. */
+  async ensureEntity(instanceId: string): Promise<void> {
+    if (await this.versioned(instanceId)) return;
+    const now = this.deps.clock.now();
+    const { name } = entityIdOf(instanceId);
+    const record: InstanceRecord = {
+      instanceId,
+      name,
+      version: '',
+      executionId: randomUUID().replace(/-/g, ''),
+      runtimeStatus: 'Running',
+      createdTime: now,
+      lastUpdatedTime: now,
+      completedTime: null,
+      input: null,
+      output: null,
+      customStatus: null,
+      parent: null,
+      generation: 0,
+      historyChunks: 0,
+      parentNotified: false,
+    };
+    try {
+      const etag = await this.deps.store.putInstance(record, undefined);
+      const live = this.liveOf(instanceId);
+      if (!live.state) live.state = { record, etag, history: [] };
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+  }
+
+  /** Sends an operation to an entity from a client (signalEntity). */
+  async signalEntity(instanceId: string, operation: string, input: string | null): Promise<void> {
+    await this.ensureEntity(instanceId);
+    const request: RequestMessage = { op: operation, id: randomUUID(), signal: true, ...(input !== null ? { input } : {}) };
+    await this.sendMessage(instanceId, operationRequest(request, this.deps.clock.now()), request.id);
+  }
+
   private async discard(instanceId: string, batch: QueuedMessage[]): Promise<void> {
     if (batch.some((m) => m.storedId)) await this.deps.store.purgeInstance(instanceId).catch(() => undefined);
   }
@@ -378,6 +453,9 @@ export class DurableEngine {
         }
         case 'subOrchestration':
           await this.startChild(record, item);
+          break;
+        case 'entityMessage':
+          await this.sendAll([{ instanceId: item.targetInstanceId, messageId: item.requestId, event: historyEvents.eventRaised(this.deps.clock.now(), 'op', item.request) }]);
           break;
       }
     }

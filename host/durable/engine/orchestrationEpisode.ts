@@ -42,10 +42,10 @@ export function isFinished(record: InstanceRecord): boolean {
   return FINISHED.has(record.runtimeStatus);
 }
 
-function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activity' | 'orchestrator') => void {
-  return (name: string, kind: 'activity' | 'orchestrator'): void => {
+function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activity' | 'orchestrator' | 'entity') => void {
+  return (name: string, kind: 'activity' | 'orchestrator' | 'entity'): void => {
     if (name === HTTP_ACTIVITY) return;
-    const trigger = kind === 'activity' ? 'activity' : 'orchestration';
+    const trigger = kind === 'activity' ? 'activity' : kind === 'entity' ? 'entity' : 'orchestration';
     if (registry.find(name, trigger)) return;
     const known = registry
       .ofKind(trigger)
@@ -58,8 +58,8 @@ function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activi
 }
 
 /** The extension's replay settings for Azure Storage: timers over 6 days are split into 3-day slices. */
-export function replayOptions(registry: FunctionRegistry, executionId: string, defaultVersion = ''): ReplayOptions {
-  return { executionId, defaultVersion, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
+export function replayOptions(registry: FunctionRegistry, executionId: string, defaultVersion = '', instanceId = ''): ReplayOptions {
+  return { executionId, instanceId, defaultVersion, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
 }
 
 export interface OrchestratorCall {
@@ -247,7 +247,7 @@ export class OrchestrationEpisodes {
     }
 
     const actions = answer?.answer.actions[0] ?? [];
-    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId, this.versioning.defaultVersion));
+    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId, this.versioning.defaultVersion, record.instanceId));
     failure ??= replay.failure;
     const customStatus = answer?.answer.customStatus;
     if (customStatus !== undefined && customStatus !== null) {

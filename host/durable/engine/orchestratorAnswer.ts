@@ -46,6 +46,8 @@ export interface OrchestratorAction {
   isCanceled?: boolean;
   externalEventName?: string;
   httpRequest?: DurableHttpRequestWire;
+  /** Entity operation name (callEntity / signalEntity). */
+  operation?: string;
   compoundActions?: OrchestratorAction[];
 }
 

@@ -119,6 +119,8 @@ export const historyEvents = {
   timerFired: (at: Date, timerId: number, fireAt: string) => event(EventType.TimerFired, at, { TimerId: timerId, FireAt: fireAt }),
   eventRaised: (at: Date, name: string, input: string | null) => event(EventType.EventRaised, at, { Name: name, Input: input }),
   genericEvent: (at: Date, data: string | null) => event(EventType.GenericEvent, at, { Data: data }),
+  eventSent: (at: Date, id: number, targetInstanceId: string, name: string, input: string) =>
+    event(EventType.EventSent, at, { InstanceId: targetInstanceId, Name: name, Input: input }, id),
 };
 
 /** Events that answer a scheduled task, keyed by the id they answer. */

@@ -4,6 +4,8 @@ export interface PendingWork {
   activities: HistoryEvent[];
   timers: HistoryEvent[];
   subOrchestrations: HistoryEvent[];
+  /** Entity requests (EventSent): signals, and calls not answered yet. */
+  entityMessages: HistoryEvent[];
 }
 
 /**
@@ -17,10 +19,16 @@ export function pendingWork(history: HistoryEvent[]): PendingWork {
     if (id !== undefined) answered.add(id);
   }
   const open = (type: EventType): HistoryEvent[] => history.filter((e) => e.EventType === type && !answered.has(e.EventId));
+  const responses = new Set(history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name));
   return {
     activities: open(EventType.TaskScheduled),
     timers: open(EventType.TimerCreated),
     subOrchestrations: open(EventType.SubOrchestrationInstanceCreated),
+    entityMessages: history.filter((e) => {
+      if (e.EventType !== EventType.EventSent) return false;
+      const request = JSON.parse(e.Input ?? '{}') as { id?: string; signal?: boolean };
+      return request.signal === true || !responses.has(request.id);
+    }),
   };
 }
 

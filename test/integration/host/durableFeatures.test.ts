@@ -102,7 +102,7 @@ describe('orchestrations started through an HTTP trigger and the durable client'
   });
 
   it('continues as new with a fresh history', async () => {
-    const status = await runToEnd('counter', 0);
+    const status = await runToEnd('countUp', 0);
     expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 3, input: 3 });
   });
 
@@ -163,9 +163,9 @@ describe('orchestrations that fail', () => {
     expect(status.output).toContain("Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name 'hello'");
   });
 
-  it('fails clearly for features this host does not support yet, and for unknown activities', async () => {
-    expect((await runToEnd('usesEntity')).output).toContain('signalEntity is not supported by this host yet');
+  it('fails clearly for unknown activities and entities', async () => {
     expect((await runToEnd('unknownActivity')).output).toContain("The function 'noSuchActivity' doesn't exist");
+    expect((await runToEnd('usesUnknownEntity')).output).toContain("The function 'nosuchentity' doesn't exist, is disabled, or is not an entity function");
   });
 });
 
@@ -228,7 +228,8 @@ describe('the Durable HTTP API', () => {
       ['instances/nope/terminate', { method: 'POST' }, 404, /nope/],
       ['instances/nope/raiseEvent/X', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }, 400, /Only application\/json/],
       ['instances/?taskHub=OtherHub', {}, 400, /OtherHub/],
-      ['entities/counter/k', {}, 501, /not supported by this host yet/],
+      ['entities/nosuchentity/k', {}, 404, /No entity function named 'nosuchentity'/],
+      ['entities/counter/k', { method: 'POST' }, 400, /op .* is required/],
     ];
     for (const [path, init, status, message] of cases) {
       const response = await fetch(api(path), init);
