@@ -159,7 +159,7 @@ describe('replay checks', () => {
     expect(result.failure).toMatch(/The function 'missing' doesn't exist/);
   });
 
-  it('fails clearly on actions this host does not support yet', () => {
+  it('fails clearly on actions the extension does not support either', () => {
     const result = replayActions(started(), [{ actionType: ActionType.LockEntities }], options);
     expect(result.failure).toMatch(/^lock is not supported by this host \(the durable-functions SDK sends it only with replay schema V4/);
   });
