@@ -49,13 +49,16 @@ function describeFunctions(functions: RegisteredFunction[], httpPaths: Map<strin
   return lines.join('\n');
 }
 
-/** Counts every instance of the hub by status, page by page (a scan: fine for a local hub). */
+/** Counts the hub's orchestration instances by status, page by page (a scan: fine for a local hub). */
 async function countByStatus(store: TaskHubStore): Promise<Map<RuntimeStatus, number>> {
   const counts = new Map<RuntimeStatus, number>();
   let continuationToken: string | undefined;
   do {
     const page = await store.queryInstances({ top: 1000, continuationToken });
-    for (const record of page.records) counts.set(record.runtimeStatus, (counts.get(record.runtimeStatus) ?? 0) + 1);
+    for (const record of page.records) {
+      // Entities share the hub but are not orchestrations.
+      if (!record.instanceId.startsWith('@')) counts.set(record.runtimeStatus, (counts.get(record.runtimeStatus) ?? 0) + 1);
+    }
     continuationToken = page.continuationToken;
   } while (continuationToken);
   return counts;
