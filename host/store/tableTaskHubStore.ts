@@ -98,7 +98,6 @@ export class TableTaskHubStore implements TaskHubStore {
       ParentInstance: record.parent ? JSON.stringify(record.parent) : '',
       Generation: record.generation,
       HistoryChunks: record.historyChunks,
-      ParentNotified: record.parentNotified,
     };
     if (record.completedTime) entity.CompletedTime = record.completedTime;
     await this.packText(record.instanceId, 'Input', record.input, entity);
@@ -124,7 +123,6 @@ export class TableTaskHubStore implements TaskHubStore {
       parent,
       generation: Number(row.Generation ?? 0),
       historyChunks: Number(row.HistoryChunks ?? 0),
-      parentNotified: row.ParentNotified === true,
     };
   }
 
@@ -298,8 +296,8 @@ export class TableTaskHubStore implements TaskHubStore {
         continue;
       }
       const status = row.RuntimeStatus as RuntimeStatus;
-      const owesParent = typeof row.ParentInstance === 'string' && row.ParentInstance.length > 0 && row.ParentNotified !== true;
-      if (UNFINISHED.includes(status) || owesParent) records.push({ value: await this.toRecord(row), etag: row.etag });
+      const child = typeof row.ParentInstance === 'string' && row.ParentInstance.length > 0;
+      if (UNFINISHED.includes(status) || child) records.push({ value: await this.toRecord(row), etag: row.etag });
     }
     messages.sort((a, b) => (a.id < b.id ? -1 : 1));
     return { records, messages };

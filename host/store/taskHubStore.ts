@@ -18,8 +18,6 @@ export interface InstanceRecord {
   generation: number;
   /** History rows of the current execution; row n holds the events of episode n. */
   historyChunks: number;
-  /** A finished sub-orchestration has told its parent. */
-  parentNotified: boolean;
 }
 
 /** A message waiting in an instance's inbox: the history event it will append. */
@@ -73,7 +71,10 @@ export interface TaskHubStore {
   /** Idempotent by message id. */
   addMessage(message: StoredMessage): Promise<void>;
   queryInstances(query: InstanceQuery): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }>;
-  /** Instances that may have work left, and every waiting message: what a restart must finish. */
+  /**
+   * Instances that may have work left (unfinished ones, and finished sub-orchestrations, whose
+   * parent may not have heard yet), and every waiting message: what a restart must finish.
+   */
   findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }>;
   /** Deletes everything of the instance; false when it did not exist. */
   purgeInstance(instanceId: string): Promise<boolean>;

@@ -90,8 +90,8 @@ export class DurableEngine {
     return this.deps.store.getHistory(record);
   }
 
-  async startInstance(request: StartRequest): Promise<InstanceRecord> {
-    const existing = await this.versioned(request.instanceId);
+  async startInstance(request: StartRequest, options: { assumeNew?: boolean } = {}): Promise<InstanceRecord> {
+    const existing = options.assumeNew ? undefined : await this.versioned(request.instanceId);
     if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
     const now = this.deps.clock.now();
     const record: InstanceRecord = {
@@ -109,7 +109,6 @@ export class DurableEngine {
       parent: request.parent ?? null,
       generation: existing ? existing.value.generation + 1 : 0,
       historyChunks: 0,
-      parentNotified: false,
     };
     let etag: string;
     try {
@@ -170,7 +169,7 @@ export class DurableEngine {
       const created = history.find((c) => c.EventType === EventType.SubOrchestrationInstanceCreated && c.EventId === e.TaskScheduledId);
       if (created?.InstanceId) failedChildren.push(created.InstanceId);
     }
-    const revived: InstanceRecord = { ...record, runtimeStatus: 'Running', output: null, completedTime: null, lastUpdatedTime: now, parentNotified: false };
+    const revived: InstanceRecord = { ...record, runtimeStatus: 'Running', output: null, completedTime: null, lastUpdatedTime: now };
     const etag = await this.deps.store.replaceHistory(revived, found.etag, rewritten);
     const live = this.liveOf(instanceId);
     live.state = { record: { ...revived, historyChunks: 1 }, etag, history: rewritten };
@@ -217,13 +216,15 @@ export class DurableEngine {
   /** Finds what a previous run left unfinished and finishes it: episodes, activities, timers, children. */
   async recover(): Promise<{ instances: number; messages: number }> {
     const { records, messages } = await this.deps.store.findUnfinished();
+    const unfinished = new Set(records.filter((r) => !isFinished(r.value)).map((r) => r.value.instanceId));
     for (const { value: record, etag } of records) {
-      const live = this.liveOf(record.instanceId);
       if (isFinished(record)) {
-        live.state = { record, etag, history: [] };
-        await this.notifyParent(live);
+        // A child's answer to its parent lives only in memory until the parent commits it: tell
+        // every parent that is still waiting again (it ignores an answer it already has).
+        if (record.parent && unfinished.has(record.parent.OrchestrationInstance.InstanceId)) this.notifyParent(record);
         continue;
       }
+      const live = this.liveOf(record.instanceId);
       if (record.instanceId.startsWith('@')) {
         live.state = { record, etag, history: [] };
         continue;
@@ -334,8 +335,9 @@ export class DurableEngine {
       const rowIndex = state.record.historyChunks;
       const sameExecution = result.historyExecutionId === record.executionId;
       if (result.newHistory.length > 0 && sameExecution) record.historyChunks = rowIndex + 1;
-      if (result.newHistory.length === 0 && result.consumed.length === 0) {
-        live.stalled = live.queue.length > 0;
+      if (result.newHistory.length === 0 && consumedRows.length === 0) {
+        // Nothing to write: duplicates were dropped, or nothing could be consumed (suspended).
+        live.stalled = result.consumed.length === 0 && live.queue.length > 0;
         return;
       }
 
@@ -355,7 +357,7 @@ export class DurableEngine {
       }
       await this.dispatch(record, result.work);
       if (isFinished(record)) {
-        if (record.parent) await this.notifyParent(live);
+        if (record.parent) this.notifyParent(record);
         if (live.queue.length === 0) live.state = undefined;
       }
     } catch (error) {
@@ -412,7 +414,6 @@ export class DurableEngine {
       parent: null,
       generation: 0,
       historyChunks: 0,
-      parentNotified: false,
     };
     try {
       const etag = await this.deps.store.putInstance(record, undefined);
@@ -473,37 +474,39 @@ export class DurableEngine {
     if (work.instanceId === parent.instanceId || work.instanceId === parent.parent?.OrchestrationInstance.InstanceId || work.instanceId.startsWith('@')) {
       return fail(`A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`);
     }
+    const request = { name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link };
+    try {
+      // Usually the child is new: try to create it without reading first.
+      await this.startInstance(request, { assumeNew: true });
+      return;
+    } catch (error) {
+      if (!(error instanceof InstanceAlreadyExistsError)) throw error;
+    }
     const existing = await this.versioned(work.instanceId);
     const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === parent.executionId && existing.value.parent?.TaskScheduleId === work.id;
     if (sameLink) return;
     try {
-      await this.startInstance({ name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link });
+      await this.startInstance(request);
     } catch (error) {
       if (error instanceof InstanceAlreadyExistsError) return fail(`${error.message} (instance id '${work.instanceId}')`);
       throw error;
     }
   }
 
-  /** Tells the parent how its sub-orchestration ended: durable in the parent's inbox, then marked as told. */
-  private async notifyParent(live: LiveInstance): Promise<void> {
-    const state = live.state;
-    const parent = state?.record.parent;
-    if (!state || !parent || state.record.parentNotified) return;
-    const { record } = state;
+  /**
+   * Tells the parent how its sub-orchestration ended. Like an activity's result it travels in
+   * memory: the child's finished record is the durable fact, and recovery repeats the answer to
+   * a parent that has not committed it (completions are deduplicated by task id).
+   */
+  private notifyParent(record: InstanceRecord): void {
+    const parent = record.parent;
+    if (!parent) return;
     const now = this.deps.clock.now();
     const scheduledId = parent.TaskScheduleId;
     const event =
       record.runtimeStatus === 'Completed'
         ? historyEvents.subOrchestrationCompleted(now, scheduledId, record.output)
         : historyEvents.subOrchestrationFailed(now, scheduledId, record.output ?? '', `Message: ${record.output ?? ''}, StackTrace: `);
-    const digest = createHash('sha1').update(record.instanceId).digest('hex');
-    await this.sendMessage(parent.OrchestrationInstance.InstanceId, event, `sub-${digest}-${record.executionId}`);
-    const told = { ...record, parentNotified: true };
-    try {
-      state.etag = await this.deps.store.putInstance(told, state.etag);
-      state.record = told;
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
-    }
+    this.deliver(parent.OrchestrationInstance.InstanceId, { event });
   }
 }

@@ -59,7 +59,6 @@ async function writeHostLayout(hubName: string, instanceId: string, events: Hist
     parent: null,
     generation: 0,
     historyChunks: 1,
-    parentNotified: false,
   };
   await store.commitEpisode({ record, etag: undefined, newHistory: events, historyRow: { executionId, index: 0 }, consumedMessageIds: [] });
 }

@@ -85,7 +85,6 @@ beforeAll(async () => {
       parent: null,
       generation: 0,
       historyChunks: 1,
-      parentNotified: false,
     },
     etag: undefined,
     newHistory: events,
