@@ -70,9 +70,9 @@ export function durableStatusReader(bindingData: unknown, fetchImpl: typeof fetc
       if (query.createdFrom !== undefined) url.searchParams.set('createdTimeFrom', query.createdFrom.toISOString());
       if (query.createdTo !== undefined) url.searchParams.set('createdTimeTo', query.createdTo.toISOString());
       if (query.idPrefix !== undefined) url.searchParams.set('instanceIdPrefix', query.idPrefix);
-      const response = await fetchImpl(url, {
-        headers: query.continuationToken !== undefined ? { [continuationHeader]: query.continuationToken } : {},
-      });
+      const headers: Record<string, string> = {};
+      if (query.continuationToken !== undefined) headers[continuationHeader] = query.continuationToken;
+      const response = await fetchImpl(url, { headers });
       if (response.status !== 200) throw new DurableApiError(response.status, await response.text());
       const instances = z.array(instanceStatusPayloadSchema).parse(await response.json());
       const token = response.headers.get(continuationHeader);

@@ -2,8 +2,9 @@ import { FieldError } from '../saga/orderInput';
 import { epochMs } from './timestamps';
 
 // GET /api/monitor/instances?status=Running,Failed&createdFrom=…&createdTo=…&idPrefix=…&pageSize=…
-// &continuationToken=…: the query the page sends, checked before anything reaches the task hub.
-// Unknown parameters are refused so that a typo ("staus") does not silently show everything.
+// &includeSteps=true&continuationToken=…: the query the page sends, checked before anything
+// reaches the task hub. Unknown parameters are refused so that a typo ("staus") does not silently
+// show everything.
 
 /** Runtime statuses the Durable HTTP API filters by (Canceled is reserved and never used). */
 export const runtimeStatusNames = [
@@ -29,6 +30,8 @@ export interface InstanceListQuery {
   readonly createdTo?: Date;
   readonly idPrefix?: string;
   readonly pageSize: number;
+  /** Also list the saga's step sub-orchestrations (hidden by default: the saga's timeline shows them). */
+  readonly includeSteps: boolean;
   readonly continuationToken?: string;
 }
 
@@ -37,7 +40,7 @@ export type ListQueryValidation =
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
 /** `code` is the function key Azure reads from the query string; it is not the monitor's. */
-const knownParameters = new Set(['status', 'createdFrom', 'createdTo', 'idPrefix', 'pageSize', 'continuationToken', 'code']);
+const knownParameters = new Set(['status', 'createdFrom', 'createdTo', 'idPrefix', 'pageSize', 'includeSteps', 'continuationToken', 'code']);
 
 export function parseListQuery(params: URLSearchParams): ListQueryValidation {
   const errors: FieldError[] = [];
@@ -45,7 +48,7 @@ export function parseListQuery(params: URLSearchParams): ListQueryValidation {
     if (!knownParameters.has(name)) {
       errors.push({
         path: `query:${name}`,
-        message: 'is not a filter of the monitor (use status, createdFrom, createdTo, idPrefix, pageSize, continuationToken)',
+        message: 'is not a filter of the monitor (use status, createdFrom, createdTo, idPrefix, pageSize, includeSteps, continuationToken)',
       });
     }
   }
@@ -64,6 +67,11 @@ export function parseListQuery(params: URLSearchParams): ListQueryValidation {
 
   const pageSize = parsePageSize(params.get('pageSize'), errors);
 
+  const includeSteps = (params.get('includeSteps') || 'false').trim().toLowerCase();
+  if (includeSteps !== 'true' && includeSteps !== 'false') {
+    errors.push({ path: 'query:includeSteps', message: 'must be true or false' });
+  }
+
   const continuationToken = params.get('continuationToken') ?? '';
   // The token is opaque; it only has to be something a header can carry.
   if (continuationToken.length > maxTokenLength || !/^[\x21-\x7e]*$/.test(continuationToken)) {
@@ -79,6 +87,7 @@ export function parseListQuery(params: URLSearchParams): ListQueryValidation {
       ...(createdTo !== undefined ? { createdTo } : {}),
       ...(idPrefix !== '' ? { idPrefix } : {}),
       pageSize,
+      includeSteps: includeSteps === 'true',
       ...(continuationToken !== '' ? { continuationToken } : {}),
     },
   };

@@ -90,11 +90,9 @@ export class DurableEngine {
     return this.deps.store.getHistory(record);
   }
 
-  async startInstance(request: StartRequest, options: { assumeNew?: boolean } = {}): Promise<InstanceRecord> {
-    const existing = options.assumeNew ? undefined : await this.versioned(request.instanceId);
-    if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
+  private newRecord(request: StartRequest, generation: number): InstanceRecord {
     const now = this.deps.clock.now();
-    const record: InstanceRecord = {
+    return {
       instanceId: request.instanceId,
       name: request.name,
       version: request.version,
@@ -107,9 +105,15 @@ export class DurableEngine {
       output: null,
       customStatus: null,
       parent: request.parent ?? null,
-      generation: existing ? existing.value.generation + 1 : 0,
+      generation,
       historyChunks: 0,
     };
+  }
+
+  async startInstance(request: StartRequest): Promise<InstanceRecord> {
+    const existing = await this.versioned(request.instanceId);
+    if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
+    const record = this.newRecord(request, existing ? existing.value.generation + 1 : 0);
     let etag: string;
     try {
       etag = await this.deps.store.putInstance(record, existing?.etag);
@@ -361,8 +365,15 @@ export class DurableEngine {
         if (live.queue.length === 0) live.state = undefined;
       }
     } catch (error) {
+      const unsavedChild = live.state?.etag === undefined ? live.state?.record : undefined;
       live.queue.unshift(...batch);
       live.state = undefined;
+      if (error instanceof StoreConflictError && unsavedChild?.parent && unsavedChild.historyChunks === 0) {
+        // A sub-orchestration id that exists already (a retried child reuses its id): start it
+        // the careful way, which reads what is there first.
+        await this.startChildCarefully(unsavedChild);
+        return;
+      }
       if (error instanceof StoreConflictError) {
         this.deps.logger.warn(`Instance ${live.id} changed in storage while it ran; reloading it. (${error.message})`);
         return;
@@ -474,22 +485,39 @@ export class DurableEngine {
     if (work.instanceId === parent.instanceId || work.instanceId === parent.parent?.OrchestrationInstance.InstanceId || work.instanceId.startsWith('@')) {
       return fail(`A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`);
     }
-    const request = { name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link };
-    try {
-      // Usually the child is new: try to create it without reading first.
-      await this.startInstance(request, { assumeNew: true });
+    // The parent's committed history (SubOrchestrationInstanceCreated) is the durable record of
+    // the start, and recovery starts a child that is missing: so the child is written for the
+    // first time by its first episode, and a child whose id is taken is started carefully then.
+    const record = this.newRecord({ name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link }, 0);
+    const live = this.liveOf(record.instanceId);
+    if (live.state || live.running) {
+      await this.startChildCarefully(record);
       return;
+    }
+    live.state = { record, etag: undefined, history: [] };
+    live.wake = true;
+    this.schedule(live);
+  }
+
+  /** Starts a sub-orchestration whose id may exist: the same start again is left alone, a finished one replaced. */
+  private async startChildCarefully(child: InstanceRecord): Promise<void> {
+    const link = child.parent!;
+    const parentId = link.OrchestrationInstance.InstanceId;
+    const existing = await this.deps.store.getInstance(child.instanceId);
+    const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === link.OrchestrationInstance.ExecutionId && existing.value.parent?.TaskScheduleId === link.TaskScheduleId;
+    if (sameLink) {
+      const live = this.liveOf(child.instanceId);
+      live.state = { record: existing.value, etag: existing.etag, history: await this.deps.store.getHistory(existing.value) };
+      live.wake = true;
+      this.schedule(live);
+      return;
+    }
+    try {
+      await this.startInstance({ name: child.name, instanceId: child.instanceId, input: child.input, version: child.version, parent: link });
     } catch (error) {
       if (!(error instanceof InstanceAlreadyExistsError)) throw error;
-    }
-    const existing = await this.versioned(work.instanceId);
-    const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === parent.executionId && existing.value.parent?.TaskScheduleId === work.id;
-    if (sameLink) return;
-    try {
-      await this.startInstance(request);
-    } catch (error) {
-      if (error instanceof InstanceAlreadyExistsError) return fail(`${error.message} (instance id '${work.instanceId}')`);
-      throw error;
+      const reason = `${error.message} (instance id '${child.instanceId}')`;
+      this.deliver(parentId, { event: historyEvents.subOrchestrationFailed(this.deps.clock.now(), link.TaskScheduleId, reason, `Message: ${reason}, StackTrace: `) });
     }
   }
 
