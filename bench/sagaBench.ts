@@ -138,7 +138,8 @@ async function main(): Promise<void> {
     const floorSaga = async (i: number, run: string): Promise<number> => {
       const started = performance.now();
       const input = { sagaId: `floor-${run}-${i}`, order: order(i) };
-      for (const step of [activities.doActivityA, activities.doActivityB, activities.doActivityC]) {
+      // The v2 saga's work: A, the credit check, B, C.
+      for (const step of [activities.doActivityA, activities.checkCredit, activities.doActivityB, activities.doActivityC]) {
         const result = await step(input);
         if (!result.ok) throw new Error(`floor step failed: ${JSON.stringify(result)}`);
       }
