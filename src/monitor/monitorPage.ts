@@ -62,6 +62,8 @@ export function renderMonitorPage(): MonitorPage {
     <button type="submit" id="start-button" class="primary">Start saga</button>
   </form>
   <div id="start-result"></div>
+  <h2 id="figures-title">Saga figures</h2>
+  <dl id="figures" class="figures"></dl>
 </section>
 <section class="panel" id="list-panel" aria-labelledby="list-title">
   <h2 id="list-title">Instances</h2>

@@ -18,6 +18,7 @@ export const pageScript = String.raw`
   var basePath = location.pathname.replace(/\/+$/, '');
   var instancesUrl = basePath + '/instances';
   var ordersUrl = basePath.replace(/\/monitor$/, '/orders');
+  var figuresUrl = basePath.replace(/\/monitor$/, '/saga-metrics');
   var functionKey = new URLSearchParams(location.search).get('code');
   var examples = JSON.parse(byId('order-examples').textContent || '[]');
   var refreshEveryMs = 2000;
@@ -171,7 +172,35 @@ export const pageScript = String.raw`
     return state.loadingList;
   }
 
+  /** Saga figures (GET /api/saga-metrics): outcomes and latency percentiles, refreshed with the list. */
+  function loadFigures() {
+    return call('GET', figuresUrl).then(function (result) {
+      if (!result.ok || !result.json) return;
+      var f = result.json;
+      var ms = function (v) { return v === null || v === undefined ? '–' : Math.round(v) + ' ms'; };
+      var rows = [
+        ['Sagas', String(f.total)],
+        ['Running', String(f.outcomes.running)],
+        ['Completed', String(f.outcomes.completed)],
+        ['Rejected at A / B / C', f.outcomes.rejectedAt.A + ' / ' + f.outcomes.rejectedAt.B + ' / ' + f.outcomes.rejectedAt.C],
+        ['Failed', String(f.outcomes.failed)],
+        ['Needs attention', String(f.outcomes.needsAttention)],
+        ['End to end p50 / p95 / p99', ms(f.latency.endToEnd.p50Ms) + ' / ' + ms(f.latency.endToEnd.p95Ms) + ' / ' + ms(f.latency.endToEnd.p99Ms)]
+      ];
+      ['A', 'B', 'C'].forEach(function (step) {
+        var l = f.latency.steps[step];
+        rows.push(['Step ' + step + ' p50 / p95', ms(l.p50Ms) + ' / ' + ms(l.p95Ms)]);
+      });
+      var list = clear(byId('figures'));
+      rows.forEach(function (row) {
+        list.appendChild(el('dt', { text: row[0] }));
+        list.appendChild(el('dd', { text: row[1], 'data-figure': row[0] }));
+      });
+    }, function () { /* figures are extra: the list shows its own errors */ });
+  }
+
   function loadListOnce() {
+    loadFigures();
     var query = listQuery().toString();
     return call('GET', instancesUrl + '?' + query).then(function (result) {
       var box = clear(byId('list-error'));

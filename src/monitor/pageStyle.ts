@@ -103,5 +103,9 @@ dialog::backdrop { background: rgba(15, 20, 30, .45); }
 dialog h2 { margin: 0 0 8px; font-size: 16px; }
 dialog menu { display: flex; justify-content: flex-end; gap: 8px; padding: 0; margin: 14px 0 0; }
 dialog .warning { background: var(--warn-bg); color: var(--warn); padding: 8px 10px; border-radius: 5px; }
+#figures-title { margin-top: 20px; }
+.figures { display: grid; grid-template-columns: max-content auto; gap: 2px 14px; margin: 0; }
+.figures dt { color: var(--muted, #666); }
+.figures dd { margin: 0; font-variant-numeric: tabular-nums; }
 @media (max-width: 980px) { main { grid-template-columns: 1fr; } .tl-row, .tl-group, .tl-axis { grid-template-columns: 170px 1fr 70px; } .two-col { grid-template-columns: 1fr; } }
 `;

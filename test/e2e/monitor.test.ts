@@ -154,6 +154,21 @@ describe('the saga monitor in a browser', () => {
     await screenshot('02-list-after-starting');
   });
 
+  it('shows saga figures for what ran: one completed, one rejected at C', async () => {
+    await page.goto(monitorUrl());
+    const figure = (name: string) => page.locator(`#figures dd[data-figure="${name}"]`);
+    await figure('Completed').waitFor();
+    const deadline = Date.now() + 15_000;
+    while ((await figure('Rejected at A / B / C').textContent()) !== '0 / 0 / 1' && Date.now() < deadline) {
+      await page.waitForTimeout(200);
+      await page.click('#refresh-now');
+    }
+    expect(await figure('Completed').textContent()).toBe('1');
+    expect(await figure('Rejected at A / B / C').textContent()).toBe('0 / 0 / 1');
+    expect(await figure('End to end p50 / p95 / p99').textContent()).toMatch(/^\d+ ms \/ \d+ ms \/ \d+ ms$/);
+    await screenshot('02b-saga-figures');
+  });
+
   it('refuses a deliberately invalid order and lists what is wrong with it', async () => {
     await page.selectOption('#example-select', { label: 'Invalid: carries a card number' });
     expect(await page.inputValue('#order-body')).toContain('"cardNumber"');
