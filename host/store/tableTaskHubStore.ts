@@ -258,10 +258,11 @@ export class TableTaskHubStore implements TaskHubStore {
   async purgeInstance(instanceId: string): Promise<boolean> {
     const { from, to } = rowKeys.instanceRange(instanceId);
     const rows = await this.rangeRows(instanceId, from, to);
-    if (!rows.some((r) => r.Kind === 'I')) return false;
-    await this.committer(shardOf(instanceId)).submit(rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
-    await this.blobs.deleteAll(escapeId(instanceId));
-    return true;
+    // Rows left without an instance (messages to a purged one) go too; the answer is whether an instance was there.
+    if (rows.length > 0) await this.committer(shardOf(instanceId)).submit(rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
+    const existed = rows.some((r) => r.Kind === 'I');
+    if (existed) await this.blobs.deleteAll(escapeId(instanceId));
+    return existed;
   }
 
   // --- queries ----------------------------------------------------------------------------

@@ -76,7 +76,7 @@ export interface TaskHubStore {
    * parent may not have heard yet), and every waiting message: what a restart must finish.
    */
   findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }>;
-  /** Deletes everything of the instance; false when it did not exist. */
+  /** Deletes everything of the instance (stray inbox rows included); false when no instance was there. */
   purgeInstance(instanceId: string): Promise<boolean>;
   /**
    * Replaces the current execution's history with `history` (one row) and writes the record:

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedGuid } from './derivedGuid';
 import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
 import { ActionType, type DurableHttpRequestWire, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
 
@@ -322,8 +322,7 @@ function workName(work: NewWork): string {
  * the sequence number instead, so a request re-sent after a crash is recognized as the same one.
  */
 export function entityRequestId(executionId: string, sequenceId: number): string {
-  const hex = createHash('sha1').update(`${executionId}:${sequenceId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedGuid(executionId, sequenceId);
 }
 
 function jsonText(value: unknown): string | null {

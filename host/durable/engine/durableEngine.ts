@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../../logging/hostLogger';
 import { StoreConflictError, type InstanceQuery, type InstanceRecord, type TaskHubStore, type Versioned } from '../../store/taskHubStore';
 import { dotNetTime, EventType, historyEvents, OrchestrationStatus, type HistoryEvent, type ParentInstance } from '../history/historyEvent';
@@ -74,7 +74,6 @@ export class DurableEngine {
   private readonly ready: LiveInstance[] = [];
   private activeEpisodes = 0;
   private stopping = false;
-  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -188,11 +187,6 @@ export class DurableEngine {
     if (!childRewound) await this.sendMessage(instanceId, historyEvents.genericEvent(now, reason));
   }
 
-  /** Resolves when no episode runs or waits (tests and shutdown). */
-  whenIdle(): Promise<void> {
-    if (this.activeEpisodes === 0 && this.ready.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
 
   /** No episode runs or waits and no activity is in flight: only timers or outside events can move anything. */
   isIdle(): boolean {
@@ -302,10 +296,7 @@ export class DurableEngine {
         if (live.state === undefined && live.queue.length === 0) this.live.delete(live.id);
         this.schedule(live);
         this.pump();
-        if (this.activeEpisodes === 0 && this.ready.length === 0) {
-          this.idleWaiters.splice(0).forEach((resolve) => resolve());
-          this.deps.timers.quiet();
-        }
+        if (this.activeEpisodes === 0 && this.ready.length === 0) this.deps.timers.quiet();
       });
     }
   }
@@ -318,7 +309,7 @@ export class DurableEngine {
         const found = await this.deps.store.getInstance(live.id);
         if (!found) {
           // Messages for an instance that does not exist (purged): drop them, rows included.
-          await this.discard(live.id, batch);
+          if (batch.some((m) => m.storedId)) await this.deps.store.purgeInstance(live.id);
           return;
         }
         live.state = { record: found.value, etag: found.etag, history: await this.deps.store.getHistory(found.value) };
@@ -440,10 +431,6 @@ export class DurableEngine {
     await this.ensureEntity(instanceId);
     const request: RequestMessage = { op: operation, id: randomUUID(), signal: true, ...(input !== null ? { input } : {}) };
     await this.sendMessage(instanceId, operationRequest(request, this.deps.clock.now()), request.id);
-  }
-
-  private async discard(instanceId: string, batch: QueuedMessage[]): Promise<void> {
-    if (batch.some((m) => m.storedId)) await this.deps.store.purgeInstance(instanceId).catch(() => undefined);
   }
 
   // --- acting on a committed episode ----------------------------------------------------------

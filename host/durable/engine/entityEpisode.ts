@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedGuid } from './derivedGuid';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker } from '../../app/invokeFunction';
 import type { InstanceRecord } from '../../store/taskHubStore';
@@ -109,7 +109,8 @@ export class EntityEpisodes {
       });
       answer.signals.forEach((signal, i) => {
         const origin = batch[0]?.id ?? '';
-        const id = signalId(record.instanceId, origin, i);
+        // Derived, so re-running the batch after a crash sends the same ids.
+        const id = derivedGuid(record.instanceId, origin, i);
         const request: RequestMessage = { op: signal.name, id, signal: true, ...(signal.input ? { input: signal.input } : {}) };
         outgoing.push({ instanceId: schedulerId(signal.target.name, signal.target.key), messageId: id, event: operationRequest(request, now) });
       });
@@ -144,8 +145,3 @@ export class EntityEpisodes {
   }
 }
 
-/** Entity-to-entity signal ids, derived so that re-running a batch after a crash sends the same ones. */
-function signalId(entityId: string, originRequestId: string, index: number): string {
-  const hex = createHash('sha1').update(`${entityId}:${originRequestId}:${index}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
