@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { developmentConnectionString, startAzurite, stopProcess } from '../host/azurite';
+import { developmentConnectionString, portAnswers, startAzurite, stopProcess } from '../host/azurite';
 import { createSagaActivities } from '../src/functions/activities';
 import type { Order } from '../src/saga/orderInput';
 import { ensureSagaContainers } from '../src/services/containers';
@@ -54,14 +54,7 @@ async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildPro
   const cli = require.resolve('@vercel/cosmosdb-server/lib/cli.js', { paths: [ROOT] });
   const child = spawn(process.execPath, [cli, '-p', String(port), '--host', '127.0.0.1', '--no-ssl'], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return { endpoint: `http://127.0.0.1:${port}`, child };
+    if (await portAnswers(port)) return { endpoint: `http://127.0.0.1:${port}`, child };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('the Cosmos-protocol server did not start');
