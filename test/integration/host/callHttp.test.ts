@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
-import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+import { startHostOnAzurite, type HostOnAzurite } from '../../support/hostOnAzurite';
+import { waitForStatus, type HostProcess } from '../../support/hostProcess';
 
 // callHttp against a real HTTP server of ours that answers with the 202 + Location pattern.
 const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
-let azurite: RunningAzurite;
+let setup: HostOnAzurite;
 let host: HostProcess;
 let jobServer: http.Server;
 let jobUrl: string;
@@ -34,13 +34,12 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jobServer.listen(0, '127.0.0.1', () => resolve()));
   jobUrl = `http://127.0.0.1:${(jobServer.address() as AddressInfo).port}/job`;
-  azurite = await startTestAzurite();
-  host = await startHostProcess(APP, { AzureWebJobsStorage: azurite.connectionString });
+  setup = await startHostOnAzurite(APP);
+  host = setup.host;
 });
 
 afterAll(async () => {
-  await host?.stop();
-  await azurite?.stop();
+  await setup?.stop();
   await new Promise((resolve) => jobServer.close(resolve));
 });
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
-import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+import { startHostOnAzurite, type HostOnAzurite } from '../../support/hostOnAzurite';
+import { waitForStatus, type HostProcess } from '../../support/hostProcess';
 
 const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
-let azurite: RunningAzurite;
+let setup: HostOnAzurite;
 let host: HostProcess;
 const api = (p: string): string => `${host.url}/runtime/webhooks/durabletask/${p}`;
 
@@ -32,13 +32,12 @@ async function client(op: string, instanceId = '', body?: unknown): Promise<Resp
 }
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
-  host = await startHostProcess(APP, { AzureWebJobsStorage: azurite.connectionString });
+  setup = await startHostOnAzurite(APP);
+  host = setup.host;
 });
 
 afterAll(async () => {
-  await host?.stop();
-  await azurite?.stop();
+  await setup?.stop();
 });
 
 describe('orchestrations started through an HTTP trigger and the durable client', () => {

@@ -1,22 +1,21 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
-import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+import { startHostOnAzurite, type HostOnAzurite } from '../../support/hostOnAzurite';
+import { waitForStatus, type HostProcess } from '../../support/hostProcess';
 
 const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
-let azurite: RunningAzurite;
+let setup: HostOnAzurite;
 let host: HostProcess;
 const api = (p: string): string => `${host.url}/runtime/webhooks/durabletask/${p}`;
 const setBroken = (broken: boolean): Promise<Response> => fetch(`${host.url}/api/fix`, { method: 'POST', body: broken ? 'break' : 'fix' });
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
-  host = await startHostProcess(APP, { AzureWebJobsStorage: azurite.connectionString });
+  setup = await startHostOnAzurite(APP);
+  host = setup.host;
 });
 
 afterAll(async () => {
-  await host?.stop();
-  await azurite?.stop();
+  await setup?.stop();
 });
 
 describe('rewind', () => {
