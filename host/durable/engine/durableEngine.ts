@@ -74,6 +74,11 @@ export class DurableEngine {
   private readonly ready: LiveInstance[] = [];
   private activeEpisodes = 0;
   private stopping = false;
+  /**
+   * While recovery loads what the store holds, no episode runs: an episode committing meanwhile
+   * would leave recovery holding an older copy of that instance than the store has.
+   */
+  private recovering = false;
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -190,7 +195,7 @@ export class DurableEngine {
 
   /** No episode runs or waits and no activity is in flight: only timers or outside events can move anything. */
   isIdle(): boolean {
-    return this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0;
+    return !this.recovering && this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0;
   }
 
   get queuedEpisodes(): number {
@@ -213,6 +218,17 @@ export class DurableEngine {
 
   /** Finds what a previous run left unfinished and finishes it: episodes, activities, timers, children. */
   async recover(): Promise<{ instances: number; messages: number }> {
+    this.recovering = true;
+    try {
+      return await this.recoverFromStore();
+    } finally {
+      this.recovering = false;
+      this.pump();
+      this.deps.timers.quiet();
+    }
+  }
+
+  private async recoverFromStore(): Promise<{ instances: number; messages: number }> {
     const { records, messages } = await this.deps.store.findUnfinished();
     const unfinished = new Set(records.filter((r) => !isFinished(r.value)).map((r) => r.value.instanceId));
     for (const { value: record, etag } of records) {
@@ -285,7 +301,7 @@ export class DurableEngine {
   }
 
   private pump(): void {
-    while (!this.stopping && this.activeEpisodes < this.deps.maxConcurrentOrchestrations && this.ready.length > 0) {
+    while (!this.stopping && !this.recovering && this.activeEpisodes < this.deps.maxConcurrentOrchestrations && this.ready.length > 0) {
       const live = this.ready.shift()!;
       live.scheduled = false;
       live.running = true;
@@ -493,8 +509,11 @@ export class DurableEngine {
     const existing = await this.deps.store.getInstance(child.instanceId);
     const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === link.OrchestrationInstance.ExecutionId && existing.value.parent?.TaskScheduleId === link.TaskScheduleId;
     if (sameLink) {
+      // Already started: its own episodes carry on. State read here could be older than what an
+      // episode of the child commits meanwhile (recovery wakes children too), so it is not kept:
+      // an instance without state in memory reads it from the store inside its next episode.
       const live = this.liveOf(child.instanceId);
-      live.state = { record: existing.value, etag: existing.etag, history: await this.deps.store.getHistory(existing.value) };
+      if (live.state?.etag === undefined) live.state = undefined;
       live.wake = true;
       this.schedule(live);
       return;

@@ -49,20 +49,26 @@ export class TimerScheduler {
   /**
    * The host calls this whenever work finishes. With time skipping on, once it is still idle on
    * the next turn of the event loop, the earliest timer fires with the clock moved to its time.
+   * While it is busy (an episode, an activity, any HTTP request, a status poll included) it
+   * looks again shortly: the last piece of work may end without calling here.
    */
-  quiet(): void {
+  quiet(delayMs = 2): void {
     const skipping = this.skipping;
     if (!skipping || this.skipScheduled || this.stopped || this.timers.size === 0) return;
     this.skipScheduled = true;
     setTimeout(() => {
       this.skipScheduled = false;
-      if (this.stopped || !skipping.isIdle()) return;
+      if (this.stopped) return;
+      if (!skipping.isIdle()) {
+        this.quiet(10);
+        return;
+      }
       let earliest: ArmedTimer | undefined;
       for (const timer of this.timers) if (!earliest || timer.fireAt < earliest.fireAt) earliest = timer;
       if (!earliest) return;
       skipping.clock.advanceTo(earliest.fireAt);
       this.fire(earliest);
-    }, 2);
+    }, delayMs);
   }
 
   get armed(): number {

@@ -56,3 +56,20 @@ describe('a host stopped with Ctrl-C', () => {
     expect(host.output()).toMatch(/\[startOrchestration|Host started/);
   });
 });
+
+describe('a host restarted while sub-orchestrations wait on timers that are due by then', () => {
+  it('finishes every parent: the children wake while their parents are being picked up', async () => {
+    const env = { AzureWebJobsStorage: azurite.connectionString };
+    let host = await startHostProcess(FIRST, env);
+    const ids = Array.from({ length: 20 }, (_, i) => `napping-${i}`);
+    for (const id of ids) await fetch(api(host, `orchestrators/napParent/${id}`), { method: 'POST', body: '1000' });
+    for (const id of ids) {
+      await waitForStatus(api(host, `instances/${id}:nap?showHistory=true`), (s) => JSON.stringify(s).includes('TimerCreated'));
+    }
+    await host.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    host = await startHostProcess(FIRST, env);
+    hosts.push(host);
+    for (const id of ids) expect(await waitForStatus(api(host, `instances/${id}`), undefined, 15_000)).toMatchObject({ runtimeStatus: 'Completed', output: 'Hello after the nap' });
+  });
+});

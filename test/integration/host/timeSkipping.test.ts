@@ -51,6 +51,15 @@ describe('time skipping (a host option for tests)', () => {
     expect(await waitForStatus(status(skipping, 'race-timeout'))).toMatchObject({ output: { approved: false, timedOut: true } });
   });
 
+  it('waits for HTTP requests in flight, then skips once the last one has ended', async () => {
+    const slow = fetch(`${skipping.url}/api/slow?ms=800`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await start(skipping, 'timerThenDone', 'day-timer-busy', 24 * HOUR);
+    expect(((await (await fetch(status(skipping, 'day-timer-busy'))).json()) as { runtimeStatus: string }).runtimeStatus).not.toBe('Completed');
+    expect(await (await slow).text()).toBe('waited 800 ms');
+    expect(await waitForStatus(status(skipping, 'day-timer-busy'), undefined, 5000)).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
+  });
+
   it('changes nothing when off: the same 24-hour timer keeps the instance running', async () => {
     await start(realTime, 'timerThenDone', 'day-timer-real', 24 * HOUR);
     await new Promise((resolve) => setTimeout(resolve, 1000));
