@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { developmentConnectionString, portAnswers, startAzurite, stopProcess } from '../host/azurite';
+import { developmentConnectionString, startAzurite, stopProcess } from '../host/azurite';
 import { createSagaActivities } from '../src/functions/activities';
 import type { Order } from '../src/saga/orderInput';
 import { ensureSagaContainers } from '../src/services/containers';
@@ -45,19 +44,45 @@ function order(i: number): Order {
   };
 }
 
-/** The Cosmos-protocol server in its own process, so neither the load generator nor the host slows it. */
+/** The Cosmos-protocol server in its own process (see cosmosServerProcess.ts). */
 async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  const cli = require.resolve('@vercel/cosmosdb-server/lib/cli.js', { paths: [ROOT] });
-  const child = spawn(process.execPath, [cli, '-p', String(port), '--host', '127.0.0.1', '--no-ssl'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (await portAnswers(port)) return { endpoint: `http://127.0.0.1:${port}`, child };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the Cosmos-protocol server did not start');
+  const child = spawn(process.execPath, [path.join(__dirname, 'cosmosServerProcess.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening (\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the Cosmos-protocol server exited with ${code}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+/** Sums of a Prometheus histogram's `_sum` and `_count` lines over all its labels. */
+type HistogramTotals = Record<'episodes' | 'commits' | 'activities', { seconds: number; count: number }>;
+const HISTOGRAMS = { episodes: 'durable_orchestration_episode_seconds', commits: 'durable_store_commit_seconds', activities: 'durable_activity_execution_seconds' } as const;
+
+async function histogramTotals(host: HostProcess): Promise<HistogramTotals> {
+  const text = await (await fetch(`${host.url}/admin/metrics`)).text();
+  const total = (name: string, suffix: '_sum' | '_count'): number =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(name + suffix + ' ') || line.startsWith(name + suffix + '{'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  const of = (name: string): { seconds: number; count: number } => ({ seconds: total(name, '_sum'), count: total(name, '_count') });
+  return { episodes: of(HISTOGRAMS.episodes), commits: of(HISTOGRAMS.commits), activities: of(HISTOGRAMS.activities) };
+}
+
+/** Where an unloaded saga's time goes on the host: per saga, how many of each and their mean. */
+function breakdown(before: HistogramTotals, after: HistogramTotals, sagas: number): string {
+  return (Object.keys(HISTOGRAMS) as (keyof HistogramTotals)[])
+    .map((key) => {
+      const count = after[key].count - before[key].count;
+      const meanMs = ((after[key].seconds - before[key].seconds) / Math.max(count, 1)) * 1000;
+      return `${(count / sagas).toFixed(1)} ${key} × ${meanMs.toFixed(1)} ms`;
+    })
+    .join(', ');
 }
 
 async function runPool(count: number, concurrency: number, one: (i: number) => Promise<number>): Promise<Sample> {
@@ -143,7 +168,9 @@ async function main(): Promise<void> {
     await runPool(warm, concurrency, (i) => sagaOverHttp(host, i, 100));
     await runPool(warm, concurrency, (i) => floorSaga(i, 'warm'));
 
+    const beforeSequential = await histogramTotals(host);
     const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 10));
+    const perSaga = breakdown(beforeSequential, await histogramTotals(host), sequential);
     const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
     const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
@@ -154,6 +181,7 @@ async function main(): Promise<void> {
       `Order saga, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
       `host ready after spawn: ${readyMs.toFixed(0)} ms (Azurite already running)`,
       summary(`host, sequential (${sequential})`, hostSequential),
+      `  per saga on the host (sequential): ${perSaga}`,
       summary(`floor, sequential (${sequential})`, floorSequential),
       summary(`host, ${total} at concurrency ${concurrency}`, hostLoaded),
       summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
