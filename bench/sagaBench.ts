@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -83,6 +84,16 @@ function breakdown(before: HistogramTotals, after: HistogramTotals, sagas: numbe
       return `${(count / sagas).toFixed(1)} ${key} × ${meanMs.toFixed(1)} ms`;
     })
     .join(', ');
+}
+
+/** CPU time a process has used so far (Linux /proc; clock ticks are 10 ms there), or NaN elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function runPool(count: number, concurrency: number, one: (i: number) => Promise<number>): Promise<Sample> {
@@ -172,7 +183,11 @@ async function main(): Promise<void> {
     const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 10));
     const perSaga = breakdown(beforeSequential, await histogramTotals(host), sequential);
     const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
+    const cpuBefore = { host: cpuMsOf(host.child.pid), azurite: cpuMsOf(azurite.child.pid), cosmos: cpuMsOf(cosmosServer.child.pid) };
     const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
+    const cpuPerSaga = (Object.keys(cpuBefore) as (keyof typeof cpuBefore)[])
+      .map((name) => `${name} ${((cpuMsOf({ host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid }[name]) - cpuBefore[name]) / total).toFixed(1)} ms`)
+      .join(', ');
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
 
     const p50 = (s: Sample): number => percentile([...s.latencies].sort((a, b) => a - b), 50);
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
       `  per saga on the host (sequential): ${perSaga}`,
       summary(`floor, sequential (${sequential})`, floorSequential),
       summary(`host, ${total} at concurrency ${concurrency}`, hostLoaded),
+      `  CPU per saga (loaded): ${cpuPerSaga}`,
       summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );
