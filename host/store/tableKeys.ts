@@ -15,15 +15,8 @@ export function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/**
- * The shard is picked by the id's root, the part before its first `:`. Sub-orchestration ids the
- * SDK makes up are `<parent id>:<n>` (and apps tend to follow suit), so a parent and its children
- * share a partition and a child's start commits in the same transaction as its parent's episode.
- */
 export function shardOf(instanceId: string): string {
-  const colon = instanceId.indexOf(':');
-  const root = colon > 0 ? instanceId.slice(0, colon) : instanceId;
-  return `s${String(fnv1a(root) % SHARD_COUNT).padStart(2, '0')}`;
+  return `s${String(fnv1a(instanceId) % SHARD_COUNT).padStart(2, '0')}`;
 }
 
 /**

@@ -192,36 +192,25 @@ export class TableTaskHubStore implements TaskHubStore {
     return etags.get(entity.rowKey) ?? '';
   }
 
-  async commitEpisodes(commits: EpisodeCommit[]): Promise<string[]> {
-    const first = commits[0].record.instanceId;
-    const actions: TransactionAction[] = [];
-    const instanceRows: string[] = [];
-    for (const commit of commits) {
-      const { record } = commit;
-      if (!this.canCommitTogether(first, record.instanceId)) throw new Error(`Instances ${first} and ${record.instanceId} cannot be committed together.`);
-      const partitionKey = shardOf(record.instanceId);
-      const entity = await this.instanceEntity(record);
-      instanceRows.push(entity.rowKey);
-      actions.push(this.instanceAction(entity, commit.etag));
-      if (commit.newHistory.length > 0) {
-        const historyRow: TableEntity<Record<string, unknown>> = {
-          partitionKey,
-          rowKey: rowKeys.history(record.instanceId, commit.historyRow.executionId, commit.historyRow.index),
-          Kind: 'H',
-        };
-        await this.packText(record.instanceId, 'Events', JSON.stringify(commit.newHistory), historyRow);
-        actions.push(['upsert', historyRow, 'Replace']);
-      }
-      for (const id of commit.consumedMessageIds) {
-        actions.push(['delete', { partitionKey, rowKey: rowKeys.message(record.instanceId, id) }]);
-      }
+  async commitEpisode(commit: EpisodeCommit): Promise<string> {
+    const { record } = commit;
+    const partitionKey = shardOf(record.instanceId);
+    const entity = await this.instanceEntity(record);
+    const actions: TransactionAction[] = [this.instanceAction(entity, commit.etag)];
+    if (commit.newHistory.length > 0) {
+      const historyRow: TableEntity<Record<string, unknown>> = {
+        partitionKey,
+        rowKey: rowKeys.history(record.instanceId, commit.historyRow.executionId, commit.historyRow.index),
+        Kind: 'H',
+      };
+      await this.packText(record.instanceId, 'Events', JSON.stringify(commit.newHistory), historyRow);
+      actions.push(['upsert', historyRow, 'Replace']);
     }
-    const etags = await this.submit(first, actions);
-    return instanceRows.map((rowKey) => etags.get(rowKey) ?? '');
-  }
-
-  canCommitTogether(instanceId: string, otherInstanceId: string): boolean {
-    return shardOf(instanceId) === shardOf(otherInstanceId);
+    for (const id of commit.consumedMessageIds) {
+      actions.push(['delete', { partitionKey, rowKey: rowKeys.message(record.instanceId, id) }]);
+    }
+    const etags = await this.submit(record.instanceId, actions);
+    return etags.get(entity.rowKey) ?? '';
   }
 
   async addMessage(message: StoredMessage): Promise<void> {

@@ -67,13 +67,7 @@ export interface TaskHubStore {
   getMessages(instanceId: string): Promise<StoredMessage[]>;
   /** Writes a new instance (etag undefined: must not exist) or replaces a finished one. Returns the new ETag. */
   putInstance(record: InstanceRecord, etag: string | undefined): Promise<string>;
-  /**
-   * Commits episodes of several instances in one atomic write (the first is the one that caused
-   * the others, e.g. a parent starting children). Returns each instance's new ETag, in order.
-   * Only instances for which `canCommitTogether` holds may be combined.
-   */
-  commitEpisodes(commits: EpisodeCommit[]): Promise<string[]>;
-  canCommitTogether(instanceId: string, otherInstanceId: string): boolean;
+  commitEpisode(commit: EpisodeCommit): Promise<string>;
   /** Idempotent by message id. */
   addMessage(message: StoredMessage): Promise<void>;
   queryInstances(query: InstanceQuery): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }>;

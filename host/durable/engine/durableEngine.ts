@@ -6,7 +6,7 @@ import { pendingWork } from '../history/pendingWork';
 import type { NewWork } from './actionReplay';
 import type { ActivityRunner } from './activityRunner';
 import type { Clock } from './clock';
-import { isFinished, type EpisodeResult, type OrchestrationEpisodes } from './orchestrationEpisode';
+import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
 import { noObserver, type EngineObserver } from './engineObserver';
 import { entityIdOf, operationRequest, type EntityEpisodes, type OutgoingMessage, type RequestMessage } from './entityEpisode';
@@ -15,29 +15,6 @@ interface QueuedMessage {
   event: HistoryEvent;
   /** Id of the durable inbox row, deleted by the episode that consumes the message. */
   storedId?: string;
-}
-
-/** A combined write stays well inside one entity-group transaction (100 operations, 4 MiB). */
-const MAX_INLINE_CHILDREN = 8;
-const MAX_INLINE_INPUT = 16 * 1024;
-
-interface InlineStart {
-  work: Extract<NewWork, { kind: 'subOrchestration' }>;
-  episode: EpisodeResult;
-}
-
-function parentLink(parent: InstanceRecord, taskScheduleId: number): ParentInstance {
-  return {
-    Name: parent.name,
-    Version: parent.version,
-    TaskScheduleId: taskScheduleId,
-    OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
-  };
-}
-
-/** Ids a sub-orchestration may not take: its own parent's, the grandparent's, an entity's. */
-function invalidChildId(parent: InstanceRecord, childId: string): boolean {
-  return childId === parent.instanceId || childId === parent.parent?.OrchestrationInstance.InstanceId || childId.startsWith('@');
 }
 
 interface LiveInstance {
@@ -102,8 +79,6 @@ export class DurableEngine {
    * would leave recovery holding an older copy of that instance than the store has.
    */
   private recovering = false;
-  /** Children whose inline start failed (their id was taken): the next start reads what is there. */
-  private readonly startNotInline = new Set<string>();
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -345,7 +320,6 @@ export class DurableEngine {
   private async runEpisode(live: LiveInstance): Promise<void> {
     const batch = live.queue.splice(0);
     live.wake = false;
-    let inline: InlineStart[] = [];
     try {
       if (!live.state) {
         const found = await this.deps.store.getInstance(live.id);
@@ -378,28 +352,26 @@ export class DurableEngine {
         return;
       }
 
-      inline = await this.childrenStartingInline(record, result.work);
       const commitStarted = performance.now();
-      const [etag, ...childEtags] = await this.deps.store.commitEpisodes([
-        { record, etag: state.etag, newHistory: result.newHistory, historyRow: { executionId: result.historyExecutionId, index: rowIndex }, consumedMessageIds: consumedRows },
-        ...inline.map(({ episode }) => ({ record: episode.record, etag: undefined, newHistory: episode.newHistory, historyRow: { executionId: episode.record.executionId, index: 0 }, consumedMessageIds: [] })),
-      ]);
+      const etag = await this.deps.store.commitEpisode({
+        record,
+        etag: state.etag,
+        newHistory: result.newHistory,
+        historyRow: { executionId: result.historyExecutionId, index: rowIndex },
+        consumedMessageIds: consumedRows,
+      });
       observer.commit(performance.now() - commitStarted);
       live.state = { record, etag, history: sameExecution ? [...state.history, ...result.newHistory] : [] };
       if (!sameExecution) {
         live.wake = true;
         void this.deps.store.dropOldExecutions(record).catch(() => undefined);
       }
-      const startedInline = new Set(inline.map(({ work }) => work));
-      await this.dispatch(record, result.work.filter((item) => item.kind !== 'subOrchestration' || !startedInline.has(item)));
-      for (const [i, { episode }] of inline.entries()) await this.afterCommit(this.liveOf(episode.record.instanceId), episode.record, childEtags[i], episode);
+      await this.dispatch(record, result.work);
       if (isFinished(record)) {
         if (record.parent) this.notifyParent(record);
         if (live.queue.length === 0) live.state = undefined;
       }
     } catch (error) {
-      // Should the combined write have failed because a child exists already, its next start takes the usual way.
-      for (const { work } of inline) this.startNotInline.add(work.instanceId);
       const unsavedChild = live.state?.etag === undefined ? live.state?.record : undefined;
       live.queue.unshift(...batch);
       live.state = undefined;
@@ -418,47 +390,17 @@ export class DurableEngine {
     }
   }
 
-  /**
-   * Sub-orchestrations this episode starts whose first episode can be committed in the same write
-   * as their parent's (same partition, not known here yet): one round trip less per child, and
-   * the child exists exactly when the parent's SubOrchestrationInstanceCreated does.
-   */
-  private async childrenStartingInline(parent: InstanceRecord, work: NewWork[]): Promise<InlineStart[]> {
-    const inline: InlineStart[] = [];
-    for (const item of work) {
-      if (item.kind !== 'subOrchestration' || inline.length >= MAX_INLINE_CHILDREN || (item.input?.length ?? 0) > MAX_INLINE_INPUT) continue;
-      const id = item.instanceId;
-      if (this.live.has(id) || this.startNotInline.delete(id) || invalidChildId(parent, id) || !this.deps.store.canCommitTogether(parent.instanceId, id)) continue;
-      const record = this.newRecord({ name: item.name, instanceId: id, input: item.input, version: item.version, parent: parentLink(parent, item.id) }, 0);
-      const started = performance.now();
-      const episode = await this.deps.episodes.run({ record, past: [], messages: [], now: this.deps.clock.now() });
-      (this.deps.observer ?? noObserver).episode(record.name, performance.now() - started);
-      // Turned away by versioning, or continued as new at once: such a child starts the usual way.
-      if (episode.newHistory.length === 0 || episode.historyExecutionId !== episode.record.executionId) continue;
-      episode.record.historyChunks = 1;
-      inline.push({ work: item, episode });
-    }
-    return inline;
-  }
-
-  /** A child started inline is committed: it carries on like any instance after its episode. */
-  private async afterCommit(live: LiveInstance, record: InstanceRecord, etag: string, episode: EpisodeResult): Promise<void> {
-    live.state = { record, etag, history: episode.newHistory };
-    await this.dispatch(record, episode.work);
-    if (isFinished(record)) {
-      this.notifyParent(record);
-      if (live.queue.length === 0) live.state = undefined;
-    }
-    this.schedule(live);
-  }
-
   private async runEntityBatch(live: LiveInstance, state: NonNullable<LiveInstance['state']>, batch: QueuedMessage[]): Promise<void> {
     if (batch.length === 0) return;
     const result = await this.deps.entities.run(state.record, batch.map((m) => m.event), this.deps.clock.now());
     const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
-    const [etag] = await this.deps.store.commitEpisodes([
-      { record: result.record, etag: state.etag, newHistory: [], historyRow: { executionId: result.record.executionId, index: 0 }, consumedMessageIds: consumedRows },
-    ]);
+    const etag = await this.deps.store.commitEpisode({
+      record: result.record,
+      etag: state.etag,
+      newHistory: [],
+      historyRow: { executionId: result.record.executionId, index: 0 },
+      consumedMessageIds: consumedRows,
+    });
     live.state = { record: result.record, etag, history: [] };
     await this.sendAll(result.outgoing);
   }
@@ -535,10 +477,15 @@ export class DurableEngine {
   }
 
   private async startChild(parent: InstanceRecord, work: Extract<NewWork, { kind: 'subOrchestration' }>): Promise<void> {
-    const link = parentLink(parent, work.id);
+    const link: ParentInstance = {
+      Name: parent.name,
+      Version: parent.version,
+      TaskScheduleId: work.id,
+      OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
+    };
     const fail = (reason: string): Promise<void> =>
       this.sendMessage(parent.instanceId, historyEvents.subOrchestrationFailed(this.deps.clock.now(), work.id, reason, `Message: ${reason}, StackTrace: `), `subfail-${parent.executionId}-${work.id}`);
-    if (invalidChildId(parent, work.instanceId)) {
+    if (work.instanceId === parent.instanceId || work.instanceId === parent.parent?.OrchestrationInstance.InstanceId || work.instanceId.startsWith('@')) {
       return fail(`A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`);
     }
     // The parent's committed history (SubOrchestrationInstanceCreated) is the durable record of

@@ -72,7 +72,7 @@ describe('orchestrations started through an HTTP trigger and the durable client'
   it('retries a failed sub-orchestration with the same child id', async () => {
     const status = await runToEnd('parentRetry');
     expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 2 });
-    const child = (await (await fetch(api(`instances/${String(status.instanceId)}:child`))).json()) as { runtimeStatus: string };
+    const child = (await (await fetch(api(`instances/${String(status.instanceId)}-child`))).json()) as { runtimeStatus: string };
     expect(child.runtimeStatus).toBe('Completed');
   });
 

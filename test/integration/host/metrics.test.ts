@@ -60,14 +60,6 @@ describe('host metrics at /admin/metrics', () => {
     expect(after).toMatch(/durable_work_waiting\{kind="episodes"\} 0/);
   });
 
-  it('count one commit for a parent’s episode and the first episode of the child it starts', async () => {
-    const commits = (s: string): number => sample(s, 'durable_store_commit_seconds_count');
-    const before = await scrape();
-    await run('napParent', 'metrics-nap', 0);
-    // napParent: start, child done. nappingChild: start (in its parent's write), timer, activity.
-    expect(commits(await scrape()) - commits(before)).toBe(4);
-  });
-
   it('is outside the app’s routes and answers 405 to anything but GET', async () => {
     expect((await fetch(`${host.url}/admin/metrics`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${host.url}/api/admin/metrics`)).status).toBe(404);

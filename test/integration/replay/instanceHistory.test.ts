@@ -60,7 +60,7 @@ async function writeHostLayout(hubName: string, instanceId: string, events: Hist
     generation: 0,
     historyChunks: 1,
   };
-  await store.commitEpisodes([{ record, etag: undefined, newHistory: events, historyRow: { executionId, index: 0 }, consumedMessageIds: [] }]);
+  await store.commitEpisode({ record, etag: undefined, newHistory: events, historyRow: { executionId, index: 0 }, consumedMessageIds: [] });
 }
 
 async function sourceError(read: Promise<unknown>): Promise<HistorySourceError> {

@@ -69,7 +69,7 @@ beforeAll(async () => {
   const store = new TableTaskHubStore(azurite.connectionString, 'DurableSagaHub');
   await store.init();
   const at = new Date(started.Timestamp);
-  await store.commitEpisodes([{
+  await store.commitEpisode({
     record: {
       instanceId: 'replay-success',
       name: started.Name ?? '',
@@ -90,7 +90,7 @@ beforeAll(async () => {
     newHistory: events,
     historyRow: { executionId: executionIdOf(events), index: 0 },
     consumedMessageIds: [],
-  }]);
+  });
   // A deployed app's hub: the Azure Storage provider's rows, the input moved to a blob.
   const deployed = sagaEvents('rejected-at-c');
   await writeAzureStorageHistory({
