@@ -288,6 +288,8 @@ export class DurableEngine {
 
   private deliver(instanceId: string, message: QueuedMessage): void {
     const live = this.liveOf(instanceId);
+    // A message stored while recovery read the inbox arrives twice: from its sender and from recovery.
+    if (message.storedId !== undefined && live.queue.some((queued) => queued.storedId === message.storedId)) return;
     live.queue.push(message);
     live.stalled = false;
     this.schedule(live);
