@@ -115,7 +115,17 @@ export class DurableEngine {
   }
 
   async startInstance(request: StartRequest): Promise<InstanceRecord> {
-    const existing = await this.versioned(request.instanceId);
+    let existing = this.inMemory(request.instanceId);
+    if (!existing) {
+      // Most starts take a new id: create it at once, and read what is there only if that fails.
+      const record = this.newRecord(request, 0);
+      try {
+        return this.started(record, await this.deps.store.putInstance(record, undefined));
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+      }
+      existing = await this.deps.store.getInstance(request.instanceId);
+    }
     if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
     const record = this.newRecord(request, existing ? existing.value.generation + 1 : 0);
     let etag: string;
@@ -125,11 +135,15 @@ export class DurableEngine {
       if (error instanceof StoreConflictError) throw new InstanceAlreadyExistsError(request.instanceId, 'Pending');
       throw error;
     }
+    if (existing) void this.deps.store.dropOldExecutions(record).catch(() => undefined);
+    return this.started(record, etag);
+  }
+
+  private started(record: InstanceRecord, etag: string): InstanceRecord {
     const live = this.liveOf(record.instanceId);
     live.state = { record, etag, history: [] };
     live.wake = true;
     this.schedule(live);
-    if (existing) void this.deps.store.dropOldExecutions(record).catch(() => undefined);
     return record;
   }
 
@@ -281,9 +295,13 @@ export class DurableEngine {
   }
 
   private async versioned(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
+    return this.inMemory(instanceId) ?? this.deps.store.getInstance(instanceId);
+  }
+
+  /** The committed state of an instance this host holds in memory, if it holds one. */
+  private inMemory(instanceId: string): Versioned<InstanceRecord> | undefined {
     const state = this.live.get(instanceId)?.state;
-    if (state && state.etag !== undefined) return { value: state.record, etag: state.etag };
-    return this.deps.store.getInstance(instanceId);
+    return state && state.etag !== undefined ? { value: state.record, etag: state.etag } : undefined;
   }
 
   private deliver(instanceId: string, message: QueuedMessage): void {
