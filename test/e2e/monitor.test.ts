@@ -8,7 +8,7 @@ import { startTestAzurite, type RunningAzurite } from '../support/azuriteProcess
 import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
 import { startHostProcess, waitForStatus, type HostProcess } from '../support/hostProcess';
 import { orderExample } from '../support/orderExamples';
-import { HoldingCosmosProxy, startHoldingCosmosProxy, writesTo } from './monitorSupport/holdingCosmosProxy';
+import { documentWritesTo, startFaultyCosmosProxy, type FaultyCosmosProxy } from '../support/faultyCosmosProxy';
 
 // The saga monitor in a real browser (Debian's Chromium through playwright-core) against the app
 // on the local host, with Azurite and the Cosmos-protocol server, as a person would use it: start
@@ -30,7 +30,9 @@ const CHROMIUM_FLAGS = [
 
 let azurite: RunningAzurite;
 let cosmos: CosmosTestServer;
-let proxy: HoldingCosmosProxy;
+let proxy: FaultyCosmosProxy;
+/** Payments wait at the proxy: a saga stays Running at step B until `proxy.release()`. */
+const holdPayments = (): void => proxy.inject({ kind: { type: 'hold' }, times: Infinity, matches: documentWritesTo('payments') });
 let host: HostProcess;
 let browser: Browser;
 let page: Page;
@@ -44,7 +46,7 @@ beforeAll(async () => {
   cosmos = await startCosmosServer();
   const settings = { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'saga-monitor-e2e' };
   await seedDemoData({ settings: readCosmosSettings(settings) });
-  proxy = await startHoldingCosmosProxy(cosmos.endpoint);
+  proxy = await startFaultyCosmosProxy(cosmos.endpoint);
   host = await startHostProcess(ROOT, { ...settings, COSMOS_ENDPOINT: proxy.endpoint, AzureWebJobsStorage: azurite.connectionString });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -227,7 +229,7 @@ describe('the saga monitor in a browser', () => {
 
   it('suspends, resumes, raises an event to and terminates a saga that is waiting at B', async () => {
     await page.goto(monitorUrl());
-    proxy.hold(writesTo('payments'));
+    holdPayments();
     terminatedId = await postOrder(orderExample('order-ok.json').body);
     await page.click('#refresh-now');
     await page.waitForSelector(row(terminatedId, 'Running'), { timeout: 30_000 });
@@ -270,7 +272,7 @@ describe('the saga monitor in a browser', () => {
   });
 
   it('refreshes the list by itself while a saga runs and stops when nothing does', async () => {
-    proxy.hold(writesTo('payments'));
+    holdPayments();
     const id = await postOrder(orderExample('order-ok.json').body);
     await page.click('#refresh-now');
     await page.waitForSelector(row(id, 'Running'), { timeout: 30_000 });
@@ -373,7 +375,7 @@ describe('the monitor endpoints answer bad input with 4xx and say what is wrong'
   beforeAll(async () => {
     finishedId = await postOrder(orderExample('order-rejected-at-a-no-stock.json').body);
     await finished(finishedId);
-    proxy.hold(writesTo('payments'));
+    holdPayments();
     runningId = await postOrder(orderExample('order-ok.json').body);
   });
 

@@ -2,9 +2,10 @@ import { createServer, IncomingMessage, request as httpRequest, ServerResponse }
 import { AddressInfo, Socket } from 'node:net';
 
 // A real HTTP proxy in front of the real Cosmos-protocol server, for the failures that data
-// cannot produce: transient answers (503, 429, 408, 449) and lost replies, where the request
-// reaches the database and commits, and the caller never hears back. Fault injection lives here,
-// never in src/.
+// cannot produce: transient answers (503, 429, 408, 449), lost replies, where the request
+// reaches the database and commits and the caller never hears back, and requests held until the
+// test lets them go (a saga that stays Running, with no error and no retry timer, for as long as
+// a test needs it). Fault injection lives here, never in src/.
 
 export type FaultKind =
   /**
@@ -13,7 +14,9 @@ export type FaultKind =
    */
   | { readonly type: 'status'; readonly status: number }
   /** Forward, let the database commit, then cut the connection instead of replying. */
-  | { readonly type: 'drop-reply' };
+  | { readonly type: 'drop-reply' }
+  /** Keep the request waiting until `release()`. */
+  | { readonly type: 'hold' };
 
 export interface Fault {
   readonly kind: FaultKind;
@@ -27,8 +30,10 @@ export interface FaultyCosmosProxy {
   readonly endpoint: string;
   inject(fault: Fault): void;
   clear(): void;
+  /** Ends every hold fault and lets the held requests through, in the order they came. */
+  release(): void;
   /** Faults actually served, by type. */
-  readonly served: { status: number; 'drop-reply': number };
+  readonly served: { status: number; 'drop-reply': number; hold: number };
   stop(): Promise<void>;
 }
 
@@ -41,7 +46,8 @@ export function documentWritesTo(containerId: string): (request: { method: strin
 export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<FaultyCosmosProxy> {
   const target = new URL(targetEndpoint);
   const faults: { fault: Fault; remaining: number }[] = [];
-  const served = { status: 0, 'drop-reply': 0 };
+  const served = { status: 0, 'drop-reply': 0, hold: 0 };
+  const held: (() => void)[] = [];
   const sockets = new Set<Socket>();
 
   const takeFault = (method: string, path: string): FaultKind | undefined => {
@@ -63,24 +69,32 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
         respondWithStatus(response, fault.status);
         return;
       }
-      const upstream = httpRequest(
-        { host: target.hostname, port: target.port, method, path, headers: { ...request.headers, host: target.host } },
-        (upstreamResponse) => {
-          const body: Buffer[] = [];
-          upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));
-          upstreamResponse.on('end', () => {
-            if (fault?.type === 'drop-reply') {
-              served['drop-reply']++;
-              request.socket.destroy();
-              return;
-            }
-            response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-            response.end(Buffer.concat(body));
-          });
-        },
-      );
-      upstream.on('error', () => request.socket.destroy());
-      upstream.end(Buffer.concat(chunks));
+      const forward = (): void => {
+        const upstream = httpRequest(
+          { host: target.hostname, port: target.port, method, path, headers: { ...request.headers, host: target.host } },
+          (upstreamResponse) => {
+            const body: Buffer[] = [];
+            upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));
+            upstreamResponse.on('end', () => {
+              if (fault?.type === 'drop-reply') {
+                served['drop-reply']++;
+                request.socket.destroy();
+                return;
+              }
+              response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+              response.end(Buffer.concat(body));
+            });
+          },
+        );
+        upstream.on('error', () => request.socket.destroy());
+        upstream.end(Buffer.concat(chunks));
+      };
+      if (fault?.type === 'hold') {
+        served.hold++;
+        held.push(forward);
+      } else {
+        forward();
+      }
     });
   });
   server.on('connection', (socket: Socket) => {
@@ -99,8 +113,13 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
     clear() {
       faults.length = 0;
     },
+    release() {
+      for (let i = faults.length - 1; i >= 0; i--) if (faults[i].fault.kind.type === 'hold') faults.splice(i, 1);
+      for (const forward of held.splice(0)) forward();
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        held.length = 0;
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
       }),
