@@ -18,7 +18,8 @@ const transientNetworkCodes = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
 ]);
 
-export class TransientStoreError extends Error {
+/** A failed Cosmos call, prefixed with the operation it was part of (e.g. "charge cust-1 for saga-9"). */
+abstract class CosmosCallError extends Error {
   constructor(
     readonly operation: string,
     readonly code: number | string | undefined,
@@ -26,20 +27,15 @@ export class TransientStoreError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${operation}: ${message}`, options);
-    this.name = 'TransientStoreError';
   }
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly operation: string,
-    readonly code: number | string | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${operation}: ${message}`, options);
-    this.name = 'StoreError';
-  }
+export class TransientStoreError extends CosmosCallError {
+  override readonly name = 'TransientStoreError';
+}
+
+export class StoreError extends CosmosCallError {
+  override readonly name = 'StoreError';
 }
 
 /** The error to throw for a failed Cosmos call, named by whether retrying can help. */
