@@ -47,7 +47,6 @@ afterAll(async () => {
 describe('the saga deadline under time skipping', () => {
   it('compensates the steps when the deadline passes before they finish', async () => {
     proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
-    const startedAt = Date.now();
     const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: orderExample('order-ok.json').body });
     expect(response.status).toBe(202);
     const { statusQueryGetUri } = (await response.json()) as { statusQueryGetUri: string };
@@ -57,8 +56,7 @@ describe('the saga deadline under time skipping', () => {
     // Payments are still down, so B's refund fails after its retries too: an incident, not silence.
     expect(done.output).toMatchObject({ body: { compensated: ['A'], compensationFailed: ['B'], needsAttention: true } });
     expect((done.output as { body: { incidents: string[] } }).body.incidents).toHaveLength(1);
-    // Minutes of saga time passed in seconds of real time.
+    // Minutes of saga time passed while the test waited at most a minute (waitForStatus above).
     expect(new Date(String(done.lastUpdatedTime)).getTime() - new Date(String(done.createdTime)).getTime()).toBeGreaterThanOrEqual(5 * 60 * 1000);
-    expect(Date.now() - startedAt).toBeLessThan(60_000);
   });
 });
