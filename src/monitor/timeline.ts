@@ -238,14 +238,8 @@ export function stepActivityOf(input: unknown): string | undefined {
   return typeof activity === 'string' && sagaSteps.some((step) => step.doActivity === activity) ? activity : undefined;
 }
 
-interface EntryDraft {
-  readonly id: string;
-  readonly group: EntryGroup;
-  readonly step?: StepKey;
-  readonly activity: string;
-  readonly label: string;
-  readonly outcome: EntryOutcome;
-  readonly detail?: string;
+/** An entry before the timeline's span is known: times as epoch milliseconds, runs not yet laid out. */
+interface EntryDraft extends Pick<TimelineEntry, 'id' | 'group' | 'step' | 'activity' | 'label' | 'outcome' | 'detail'> {
   readonly startMs?: number;
   readonly endMs?: number;
   readonly attempts: readonly ActivityRun[];
