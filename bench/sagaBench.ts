@@ -47,7 +47,9 @@ function order(i: number): Order {
 
 /** The Cosmos-protocol server in its own process (see cosmosServerProcess.ts). */
 async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'cosmosServerProcess.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(__dirname, 'cosmosServerProcess.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -62,7 +64,11 @@ async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildPro
 
 /** Sums of a Prometheus histogram's `_sum` and `_count` lines over all its labels. */
 type HistogramTotals = Record<'episodes' | 'commits' | 'activities', { seconds: number; count: number }>;
-const HISTOGRAMS = { episodes: 'durable_orchestration_episode_seconds', commits: 'durable_store_commit_seconds', activities: 'durable_activity_execution_seconds' } as const;
+const HISTOGRAMS = {
+  episodes: 'durable_orchestration_episode_seconds',
+  commits: 'durable_store_commit_seconds',
+  activities: 'durable_activity_execution_seconds',
+} as const;
 
 async function histogramTotals(host: HostProcess): Promise<HistogramTotals> {
   const text = await (await fetch(`${host.url}/admin/metrics`)).text();
@@ -71,7 +77,10 @@ async function histogramTotals(host: HostProcess): Promise<HistogramTotals> {
       .split('\n')
       .filter((line) => line.startsWith(name + suffix + ' ') || line.startsWith(name + suffix + '{'))
       .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  const of = (name: string): { seconds: number; count: number } => ({ seconds: total(name, '_sum'), count: total(name, '_count') });
+  const of = (name: string): { seconds: number; count: number } => ({
+    seconds: total(name, '_sum'),
+    count: total(name, '_count'),
+  });
   return { episodes: of(HISTOGRAMS.episodes), commits: of(HISTOGRAMS.commits), activities: of(HISTOGRAMS.activities) };
 }
 
@@ -124,7 +133,9 @@ async function sagaOverHttp(host: HostProcess, i: number, pollMs: number): Promi
     if (status.runtimeStatus === 'Completed') {
       if (status.output.status !== 200) throw new Error(`saga ${id} ended with ${JSON.stringify(status.output)}`);
       // The completion's own timestamp, so the polling interval does not count.
-      const full = (await (await fetch(`${statusUrl}?showHistory=true`)).json()) as { historyEvents: { EventType: string; Timestamp: string }[] };
+      const full = (await (await fetch(`${statusUrl}?showHistory=true`)).json()) as {
+        historyEvents: { EventType: string; Timestamp: string }[];
+      };
       const completed = full.historyEvents.find((e) => e.EventType === 'ExecutionCompleted');
       return new Date(completed!.Timestamp).getTime() - sent;
     }
@@ -135,12 +146,17 @@ async function sagaOverHttp(host: HostProcess, i: number, pollMs: number): Promi
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sagas: { type: 'string', default: '400' }, concurrency: { type: 'string', default: '32' }, sequential: { type: 'string', default: '60' } },
+    options: {
+      sagas: { type: 'string', default: '400' },
+      concurrency: { type: 'string', default: '32' },
+      sequential: { type: 'string', default: '60' },
+    },
   });
   const total = Number(values.sagas);
   const concurrency = Number(values.concurrency);
   const sequential = Number(values.sequential);
-  if (![total, concurrency, sequential].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--sagas, --concurrency and --sequential take positive whole numbers');
+  if (![total, concurrency, sequential].every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('--sagas, --concurrency and --sequential take positive whole numbers');
 
   const azurite = await startAzurite({ location: undefined, searchFrom: [ROOT] });
   const cosmosServer = await startCosmosProcess();
@@ -154,7 +170,9 @@ async function main(): Promise<void> {
   const stores = await ensureSagaContainers(cosmos, settings.COSMOS_DATABASE);
   for (let i = 0; i < SKUS; i++) {
     await stores.inventory.items.upsert(newStockDocument(`BENCH-SKU-${i}`, `Bench item ${i}`, 1_000_000));
-    await stores.payments.items.upsert(newAccountDocument(`bench-cust-${i}`, `Bench ${i}`, 'EUR', 1_000_000_000_000, 1_000_000_000));
+    await stores.payments.items.upsert(
+      newAccountDocument(`bench-cust-${i}`, `Bench ${i}`, 'EUR', 1_000_000_000_000, 1_000_000_000),
+    );
   }
   await stores.shipments.items.upsert(newZoneDocument('NL', 'PostNL'));
 
@@ -168,7 +186,12 @@ async function main(): Promise<void> {
       const started = performance.now();
       const input = { sagaId: `floor-${run}-${i}`, order: order(i) };
       // The v2 saga's work: A, the credit check, B, C.
-      for (const step of [activities.doActivityA, activities.checkCredit, activities.doActivityB, activities.doActivityC]) {
+      for (const step of [
+        activities.doActivityA,
+        activities.checkCredit,
+        activities.doActivityB,
+        activities.doActivityC,
+      ]) {
         const result = await step(input);
         if (!result.ok) throw new Error(`floor step failed: ${JSON.stringify(result)}`);
       }
@@ -183,14 +206,25 @@ async function main(): Promise<void> {
     const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 10));
     const perSaga = breakdown(beforeSequential, await histogramTotals(host), sequential);
     const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
-    const cpuBefore = { host: cpuMsOf(host.child.pid), azurite: cpuMsOf(azurite.child.pid), cosmos: cpuMsOf(cosmosServer.child.pid) };
+    const cpuBefore = {
+      host: cpuMsOf(host.child.pid),
+      azurite: cpuMsOf(azurite.child.pid),
+      cosmos: cpuMsOf(cosmosServer.child.pid),
+    };
     const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
     const cpuPerSaga = (Object.keys(cpuBefore) as (keyof typeof cpuBefore)[])
-      .map((name) => `${name} ${((cpuMsOf({ host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid }[name]) - cpuBefore[name]) / total).toFixed(1)} ms`)
+      .map(
+        (name) =>
+          `${name} ${((cpuMsOf({ host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid }[name]) - cpuBefore[name]) / total).toFixed(1)} ms`,
+      )
       .join(', ');
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
 
-    const p50 = (s: Sample): number => percentile([...s.latencies].sort((a, b) => a - b), 50);
+    const p50 = (s: Sample): number =>
+      percentile(
+        [...s.latencies].sort((a, b) => a - b),
+        50,
+      );
     const rate = (s: Sample): number => s.latencies.length / s.wallMs;
     lines.push(
       `Order saga, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,

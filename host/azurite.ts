@@ -8,7 +8,10 @@ import { StartupError } from './config/startupError';
 const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export function developmentConnectionString(ports: { blob: number; queue: number; table: number }, host = '127.0.0.1'): string {
+export function developmentConnectionString(
+  ports: { blob: number; queue: number; table: number },
+  host = '127.0.0.1',
+): string {
   return [
     'DefaultEndpointsProtocol=http',
     `AccountName=${DEV_ACCOUNT}`,
@@ -45,15 +48,31 @@ function azuriteEntry(searchFrom: string[]): string {
     const pkg = require.resolve('azurite/package.json', { paths: searchFrom });
     return path.join(path.dirname(pkg), 'dist', 'src', 'azurite.js');
   } catch {
-    throw new StartupError('Azurite is not installed (npm install runs it as a devDependency) and none answers on 127.0.0.1:10000-10002.');
+    throw new StartupError(
+      'Azurite is not installed (npm install runs it as a devDependency) and none answers on 127.0.0.1:10000-10002.',
+    );
   }
 }
 
 /** Starts Azurite as its own process, so killing the host never kills the store. */
-export async function startAzurite(options: { location: string | undefined; ports?: { blob: number; queue: number; table: number }; searchFrom: string[] }): Promise<{ child: ChildProcess; ports: { blob: number; queue: number; table: number } }> {
+export async function startAzurite(options: {
+  location: string | undefined;
+  ports?: { blob: number; queue: number; table: number };
+  searchFrom: string[];
+}): Promise<{ child: ChildProcess; ports: { blob: number; queue: number; table: number } }> {
   const entry = azuriteEntry(options.searchFrom);
   const ports = options.ports ?? { blob: 0, queue: 0, table: 0 };
-  const args = [entry, '--disableTelemetry', '--skipApiVersionCheck', '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1'];
+  const args = [
+    entry,
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+  ];
   args.push('--blobPort', String(ports.blob), '--queuePort', String(ports.queue), '--tablePort', String(ports.table));
   if (options.location) {
     fs.mkdirSync(options.location, { recursive: true });
@@ -65,10 +84,15 @@ export async function startAzurite(options: { location: string | undefined; port
   const found: Record<string, number> = {};
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StartupError(`Azurite did not start within 20 s. It said: ${output.trim().slice(-500)}`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new StartupError(`Azurite did not start within 20 s. It said: ${output.trim().slice(-500)}`)),
+      20_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      for (const match of output.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g)) {
+      for (const match of output.matchAll(
+        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
+      )) {
         found[match[1].toLowerCase()] = Number(match[2]);
       }
       if (found.blob && found.queue && found.table) {
@@ -102,15 +126,22 @@ export function stopProcess(child: ChildProcess): Promise<void> {
  * `UseDevelopmentStorage=true` means Azurite on 127.0.0.1:10000-10002, as with func: use one that
  * answers, else start the project's own. Any other connection string is used as given.
  */
-export async function attachStorage(connection: string, location: string | undefined, searchFrom: string[]): Promise<StorageHandle> {
+export async function attachStorage(
+  connection: string,
+  location: string | undefined,
+  searchFrom: string[],
+): Promise<StorageHandle> {
   if (!/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection)) {
     return { connectionString: connection, started: false, stop: async () => undefined };
   }
   const standard = { blob: 10000, queue: 10001, table: 10002 };
   const up = await Promise.all([portAnswers(standard.blob), portAnswers(standard.queue), portAnswers(standard.table)]);
-  if (up.every(Boolean)) return { connectionString: developmentConnectionString(standard), started: false, stop: async () => undefined };
+  if (up.every(Boolean))
+    return { connectionString: developmentConnectionString(standard), started: false, stop: async () => undefined };
   if (up.some(Boolean)) {
-    throw new StartupError('Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.');
+    throw new StartupError(
+      'Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.',
+    );
   }
   const { child } = await startAzurite({ location, ports: standard, searchFrom });
   return { connectionString: developmentConnectionString(standard), started: true, stop: () => stopProcess(child) };

@@ -48,7 +48,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const host = await startFunctionsHost({ appDir, port, inMemoryStorage: values['in-memory'], timeSkipping: values['time-skipping'], logger: consoleLogger(values.verbose) });
+    const host = await startFunctionsHost({
+      appDir,
+      port,
+      inMemoryStorage: values['in-memory'],
+      timeSkipping: values['time-skipping'],
+      logger: consoleLogger(values.verbose),
+    });
     await new Promise<void>((resolve) => {
       const shutdown = (): void => {
         console.log('Stopping: in-flight work finishes or stays durable for the next start…');

@@ -44,7 +44,12 @@ function describeFunctions(functions: RegisteredFunction[], httpPaths: Map<strin
   const lines = ['Functions:', ''];
   for (const fn of functions) {
     const route = httpPaths.get(fn.name);
-    lines.push(route && fn.http ? `        ${fn.name}: [${fn.http.methods.join(',')}] ${origin}${route}` : `        ${fn.name}: ${fn.triggerType}`, '');
+    lines.push(
+      route && fn.http
+        ? `        ${fn.name}: [${fn.http.methods.join(',')}] ${origin}${route}`
+        : `        ${fn.name}: ${fn.triggerType}`,
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -57,7 +62,8 @@ async function countByStatus(store: TaskHubStore): Promise<Map<RuntimeStatus, nu
     const page = await store.queryInstances({ top: 1000, continuationToken });
     for (const record of page.records) {
       // Entities share the hub but are not orchestrations.
-      if (!record.instanceId.startsWith('@')) counts.set(record.runtimeStatus, (counts.get(record.runtimeStatus) ?? 0) + 1);
+      if (!record.instanceId.startsWith('@'))
+        counts.set(record.runtimeStatus, (counts.get(record.runtimeStatus) ?? 0) + 1);
     }
     continuationToken = page.continuationToken;
   } while (continuationToken);
@@ -92,7 +98,10 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     await invoker.runAppStartHooks(config.appDir);
 
     let isIdle = (): boolean => false;
-    const timers = new TimerScheduler(clock, skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined);
+    const timers = new TimerScheduler(
+      clock,
+      skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined,
+    );
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
     const metrics: HostMetrics = new HostMetrics({
@@ -101,7 +110,13 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       activitiesInFlight: (): number => activitiesRef?.inFlight ?? 0,
       timersArmed: (): number => timers.armed,
     });
-    const activities: ActivityRunner = new ActivityRunner(registry, invoker, clock, config.durable.maxConcurrentActivityFunctions, metrics);
+    const activities: ActivityRunner = new ActivityRunner(
+      registry,
+      invoker,
+      clock,
+      config.durable.maxConcurrentActivityFunctions,
+      metrics,
+    );
     const engine = new DurableEngine({
       store,
       episodes: new OrchestrationEpisodes(registry, invoker, config.durable.versioning, logger),
@@ -119,7 +134,13 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     const server = new HttpServer(logger);
     metrics.serve(server);
     isIdle = () => engine.isIdle() && server.inFlight === 0;
-    registerDurableHttpApi(server, { engine, registry, clock, hubName: config.hubName, defaultVersion: config.durable.versioning.defaultVersion });
+    registerDurableHttpApi(server, {
+      engine,
+      registry,
+      clock,
+      hubName: config.hubName,
+      defaultVersion: config.durable.versioning.defaultVersion,
+    });
     let rpcOrigin = '';
     const table = registerHttpTriggers(
       server,
@@ -127,7 +148,10 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       config.routePrefix,
       invoker,
       (fn, requestOrigin) =>
-        fn.clientBindingNames.map((name) => ({ name, data: { json: JSON.stringify(durableClientBinding(requestOrigin, rpcOrigin, config.hubName)) } })),
+        fn.clientBindingNames.map((name) => ({
+          name,
+          data: { json: JSON.stringify(durableClientBinding(requestOrigin, rpcOrigin, config.hubName)) },
+        })),
       logger,
     );
     const port = await server.listen(config.port, config.bindAddress);
@@ -135,12 +159,23 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();
-    if (skippingClock) logger.warn('Time skipping is on: durable timers fire as soon as nothing else can run (for tests only).');
+    if (skippingClock)
+      logger.warn('Time skipping is on: durable timers fire as soon as nothing else can run (for tests only).');
     if (recovered.instances + recovered.messages > 0) {
-      logger.info(`Resumed ${recovered.instances} unfinished instance(s) and ${recovered.messages} waiting message(s) from task hub ${config.hubName}.`);
+      logger.info(
+        `Resumed ${recovered.instances} unfinished instance(s) and ${recovered.messages} waiting message(s) from task hub ${config.hubName}.`,
+      );
     }
     logger.info(
-      '\n' + describeFunctions(registry.all(), new Map(table.map((t) => [t.fn.name, `/${[config.routePrefix, t.fn.http?.route ?? ''].filter(Boolean).join('/')}`])), `http://localhost:${port}`) + `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}). Listening on http://${config.bindAddress}:${port}`,
+      '\n' +
+        describeFunctions(
+          registry.all(),
+          new Map(
+            table.map((t) => [t.fn.name, `/${[config.routePrefix, t.fn.http?.route ?? ''].filter(Boolean).join('/')}`]),
+          ),
+          `http://localhost:${port}`,
+        ) +
+        `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}). Listening on http://${config.bindAddress}:${port}`,
     );
 
     let stopped = false;
@@ -155,7 +190,9 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
         stopped = true;
         await server.close();
         await engine.stop();
-        await invoker.runAppTerminateHooks().catch((error: unknown) => logger.warn(`An appTerminate hook failed: ${String(error)}`));
+        await invoker
+          .runAppTerminateHooks()
+          .catch((error: unknown) => logger.warn(`An appTerminate hook failed: ${String(error)}`));
         await storage.stop();
       },
     };

@@ -13,7 +13,12 @@ import { readCosmosSettings } from '../src/services/cosmosClient';
 import { seedDemoData } from '../src/services/seedData';
 import { startTestAzurite, type RunningAzurite } from '../test/support/azuriteProcess';
 import { startCosmosServer, type CosmosTestServer } from '../test/support/cosmosServer';
-import { documentWritesTo, startFaultyCosmosProxy, type Fault, type FaultyCosmosProxy } from '../test/support/faultyCosmosProxy';
+import {
+  documentWritesTo,
+  startFaultyCosmosProxy,
+  type Fault,
+  type FaultyCosmosProxy,
+} from '../test/support/faultyCosmosProxy';
 import { startHostProcess, waitForStatus, type HostProcess } from '../test/support/hostProcess';
 
 // Records the order saga's histories for the replay checks: every path of the saga run for real
@@ -44,7 +49,13 @@ interface SagaPath {
 }
 
 const PATHS: SagaPath[] = [
-  { name: 'success', description: 'A, B and C succeed: the order is placed.', request: 'order-ok.json', phase: 'normal', expect: { status: 200, outcome: 'completed' } },
+  {
+    name: 'success',
+    description: 'A, B and C succeed: the order is placed.',
+    request: 'order-ok.json',
+    phase: 'normal',
+    expect: { status: 200, outcome: 'completed' },
+  },
   {
     name: 'rejected-at-a',
     description: 'Step A refuses (no stock): nothing to compensate.',
@@ -69,10 +80,13 @@ const PATHS: SagaPath[] = [
   {
     name: 'compensation-failed',
     description:
-      'Every shipment write answers 503: step C fails after its retries, A and B are compensated, C\'s own compensation fails after its retries, an incident is recorded, the saga ends 500 needing attention.',
+      "Every shipment write answers 503: step C fails after its retries, A and B are compensated, C's own compensation fails after its retries, an incident is recorded, the saga ends 500 needing attention.",
     request: 'order-ok.json',
     phase: 'normal',
-    fault: { description: 'faulty Cosmos proxy: 503 on every write to the shipments container', fault: { kind: { type: 'status', status: 503 }, times: 1_000, matches: documentWritesTo('shipments') } },
+    fault: {
+      description: 'faulty Cosmos proxy: 503 on every write to the shipments container',
+      fault: { kind: { type: 'status', status: 503 }, times: 1_000, matches: documentWritesTo('shipments') },
+    },
     expect: { status: 500, outcome: 'failed', step: 'C', cause: 'step-error', needsAttention: true },
   },
   {
@@ -81,7 +95,10 @@ const PATHS: SagaPath[] = [
       "Step A's first two attempts get 503, so the 2 s deadline fires while A is still retrying: the saga compensates A at once (nothing to undo yet, which fences A), A's last attempt then finds its reservation cancelled, and the saga ends 500 at the deadline.",
     request: 'order-ok.json',
     phase: 'deadline',
-    fault: { description: 'faulty Cosmos proxy: 503 on the first two writes to the inventory container', fault: { kind: { type: 'status', status: 503 }, times: 2, matches: documentWritesTo('inventory') } },
+    fault: {
+      description: 'faulty Cosmos proxy: 503 on the first two writes to the inventory container',
+      fault: { kind: { type: 'status', status: 503 }, times: 2, matches: documentWritesTo('inventory') },
+    },
     expect: { status: 500, outcome: 'failed', step: 'A', cause: 'deadline' },
   },
 ];
@@ -144,7 +161,10 @@ async function subOrchestrations(store: TableTaskHubStore, history: HistoryEvent
     const child = await store.getInstance(e.InstanceId);
     if (!child) throw new Error(`sub-orchestration ${e.InstanceId} is not in the task hub`);
     const childHistory = await store.getHistory(child.value);
-    found.push({ instanceId: e.InstanceId, orchestrator: child.value.name, history: childHistory }, ...(await subOrchestrations(store, childHistory)));
+    found.push(
+      { instanceId: e.InstanceId, orchestrator: child.value.name, history: childHistory },
+      ...(await subOrchestrations(store, childHistory)),
+    );
   }
   return found;
 }
@@ -161,26 +181,55 @@ interface SagaVersion {
 }
 
 const VERSIONS: Record<string, SagaVersion> = {
-  current: { folder: '', idPrefix: 'replay-', defaultVersion: undefined, description: "the app's defaultVersion (host.json)" },
+  current: {
+    folder: '',
+    idPrefix: 'replay-',
+    defaultVersion: undefined,
+    description: "the app's defaultVersion (host.json)",
+  },
   // Sagas already running when a new version ships started without a version: keep their paths
   // replaying against the new code, which is what versioning the orchestrator promises.
-  v1: { folder: 'v1', idPrefix: 'replay-v1-', defaultVersion: '', description: 'started before versions existed (the v1 path)' },
+  v1: {
+    folder: 'v1',
+    idPrefix: 'replay-v1-',
+    defaultVersion: '',
+    description: 'started before versions existed (the v1 path)',
+  },
 };
 
-async function runPath(sagaPath: SagaPath, instanceId: string, host: HostProcess, proxy: FaultyCosmosProxy, store: TableTaskHubStore): Promise<{ output: SagaOutput; history: HistoryEvent[] }> {
+async function runPath(
+  sagaPath: SagaPath,
+  instanceId: string,
+  host: HostProcess,
+  proxy: FaultyCosmosProxy,
+  store: TableTaskHubStore,
+): Promise<{ output: SagaOutput; history: HistoryEvent[] }> {
   proxy.clear();
   if (sagaPath.fault) proxy.inject(sagaPath.fault.fault);
   const body = fs.readFileSync(path.join(ROOT, 'examples/orders', sagaPath.request), 'utf8');
-  const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': instanceId }, body });
-  if (response.status !== 202) throw new Error(`${instanceId}: POST /api/orders answered ${response.status}: ${await response.text()}`);
+  const response = await fetch(`${host.url}/api/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Idempotency-Key': instanceId },
+    body,
+  });
+  if (response.status !== 202)
+    throw new Error(`${instanceId}: POST /api/orders answered ${response.status}: ${await response.text()}`);
   const { statusQueryGetUri } = (await response.json()) as { statusQueryGetUri: string };
   const status = await waitForStatus(statusQueryGetUri, undefined, 60_000);
   proxy.clear();
-  if (status.runtimeStatus !== 'Completed') throw new Error(`${instanceId}: the saga ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
+  if (status.runtimeStatus !== 'Completed')
+    throw new Error(`${instanceId}: the saga ended ${status.runtimeStatus}: ${JSON.stringify(status.output)}`);
   const output = status.output as SagaOutput;
-  const got = { status: output.status, outcome: output.body.outcome, step: output.body.step, cause: output.body.cause, needsAttention: output.body.needsAttention };
+  const got = {
+    status: output.status,
+    outcome: output.body.outcome,
+    step: output.body.step,
+    cause: output.body.cause,
+    needsAttention: output.body.needsAttention,
+  };
   for (const [key, value] of Object.entries(sagaPath.expect)) {
-    if (got[key as keyof typeof got] !== value) throw new Error(`${instanceId}: expected ${key} ${String(value)}, the saga gave ${JSON.stringify(got)}`);
+    if (got[key as keyof typeof got] !== value)
+      throw new Error(`${instanceId}: expected ${key} ${String(value)}, the saga gave ${JSON.stringify(got)}`);
   }
   const found = await store.getInstance(instanceId);
   if (!found) throw new Error(`${instanceId}: the instance is not in the task hub`);
@@ -191,7 +240,14 @@ const USAGE = `npm run build && node dist/scripts/recordHistories.js [--out DIR]
   paths: ${PATHS.map((p) => p.name).join(', ')}`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, only: { type: 'string' }, versions: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' },
+      only: { type: 'string' },
+      versions: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return;
@@ -199,10 +255,12 @@ async function main(): Promise<void> {
   const outDir = path.resolve(ROOT, values.out ?? 'test/fixtures/histories');
   const only = values.only?.split(',').map((s) => s.trim());
   const selected = PATHS.filter((p) => !only || only.includes(p.name));
-  if (selected.length === 0) throw new Error(`--only names no path; the paths are: ${PATHS.map((p) => p.name).join(', ')}`);
+  if (selected.length === 0)
+    throw new Error(`--only names no path; the paths are: ${PATHS.map((p) => p.name).join(', ')}`);
   const versionNames = values.versions?.split(',').map((s) => s.trim()) ?? Object.keys(VERSIONS);
   const unknown = versionNames.filter((name) => !(name in VERSIONS));
-  if (unknown.length > 0) throw new Error(`--versions: no version ${unknown.join(', ')}; they are ${Object.keys(VERSIONS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`--versions: no version ${unknown.join(', ')}; they are ${Object.keys(VERSIONS).join(', ')}`);
 
   let azurite: RunningAzurite | undefined;
   let cosmos: CosmosTestServer | undefined;
@@ -213,8 +271,17 @@ async function main(): Promise<void> {
     cosmos = await startCosmosServer();
     proxy = await startFaultyCosmosProxy(cosmos.endpoint);
     const database = 'saga-replay-recording';
-    await seedDemoData({ settings: readCosmosSettings({ COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: database }) });
-    const hubName = loadHostConfig({ appDir: ROOT }, { ...process.env, AzureWebJobsStorage: azurite.connectionString }).hubName;
+    await seedDemoData({
+      settings: readCosmosSettings({
+        COSMOS_ENDPOINT: cosmos.endpoint,
+        COSMOS_KEY: cosmos.key,
+        COSMOS_DATABASE: database,
+      }),
+    });
+    const hubName = loadHostConfig(
+      { appDir: ROOT },
+      { ...process.env, AzureWebJobsStorage: azurite.connectionString },
+    ).hubName;
     const store = new TableTaskHubStore(azurite.connectionString, hubName);
     const app = loadReplayApp(ROOT);
 
@@ -224,28 +291,44 @@ async function main(): Promise<void> {
       for (const phase of ['normal', 'deadline'] as const) {
         const paths = selected.filter((p) => p.phase === phase);
         if (paths.length === 0) continue;
-        const settings: Record<string, string> = { AzureWebJobsStorage: azurite.connectionString, COSMOS_ENDPOINT: proxy.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: database, ...PHASE_SETTINGS[phase] };
-        if (version.defaultVersion !== undefined) settings.AzureFunctionsJobHost__extensions__durableTask__defaultVersion = version.defaultVersion;
+        const settings: Record<string, string> = {
+          AzureWebJobsStorage: azurite.connectionString,
+          COSMOS_ENDPOINT: proxy.endpoint,
+          COSMOS_KEY: cosmos.key,
+          COSMOS_DATABASE: database,
+          ...PHASE_SETTINGS[phase],
+        };
+        if (version.defaultVersion !== undefined)
+          settings.AzureFunctionsJobHost__extensions__durableTask__defaultVersion = version.defaultVersion;
         host = await startHostProcess(ROOT, settings);
         for (const sagaPath of paths) {
           const started = Date.now();
           const instanceId = `${version.idPrefix}${sagaPath.name}`;
-          const { output, history } = await runPath(sagaPath, instanceId, host, proxy, store).catch((error: unknown) => {
-            // Whatever went wrong, the host's own log usually says why.
-            const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-            throw new Error(`${instanceId}: ${error instanceof Error ? error.message : String(error)}${cause}\nThe host said:\n${host?.output().split('\n').slice(-20).join('\n') ?? ''}`);
-          });
+          const { output, history } = await runPath(sagaPath, instanceId, host, proxy, store).catch(
+            (error: unknown) => {
+              // Whatever went wrong, the host's own log usually says why.
+              const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+              throw new Error(
+                `${instanceId}: ${error instanceof Error ? error.message : String(error)}${cause}\nThe host said:\n${host?.output().split('\n').slice(-20).join('\n') ?? ''}`,
+              );
+            },
+          );
           const file = path.join(dir, `${sagaPath.name}.json`);
           const children = await subOrchestrations(store, history);
           // A recording that does not replay against the code that made it is a host bug: keep it out.
           let scheduled = 0;
           for (const instance of [{ instanceId, history }, ...children]) {
-            const report = await checkReplay(app, recordedHistory(instance.history, `${file} (${instance.instanceId})`));
-            if (!report.ok) throw new Error(`${instanceId}: the recorded history does not replay:\n${reportText(report).join('\n')}`);
+            const report = await checkReplay(
+              app,
+              recordedHistory(instance.history, `${file} (${instance.instanceId})`),
+            );
+            if (!report.ok)
+              throw new Error(`${instanceId}: the recorded history does not replay:\n${reportText(report).join('\n')}`);
             scheduled += report.scheduledCount;
           }
           const fixture = {
-            $comment: 'Recorded by scripts/recordHistories.ts from a real run of the order saga on the local host; replayed by test/unit/replay/recordedSagaHistories.test.ts. Re-record, do not edit.',
+            $comment:
+              'Recorded by scripts/recordHistories.ts from a real run of the order saga on the local host; replayed by test/unit/replay/recordedSagaHistories.test.ts. Re-record, do not edit.',
             path: sagaPath.name,
             description: sagaPath.description,
             version: `${JSON.stringify(history.find((e) => e.EventType === EventType.ExecutionStarted)?.Version ?? '')}: ${version.description}`,

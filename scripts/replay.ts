@@ -75,7 +75,12 @@ function readOptions(argv: string[]): Options {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
-  const options: Options = { files: positionals, appDir: path.resolve(values.app ?? '.'), json: values.json, help: values.help };
+  const options: Options = {
+    files: positionals,
+    appDir: path.resolve(values.app ?? '.'),
+    json: values.json,
+    help: values.help,
+  };
   if (options.help) return options;
   if (values.layout !== undefined && !taskHubLayouts.includes(values.layout as TaskHubLayout)) {
     throw new UsageError(`--layout must be ${taskHubLayouts.join(' or ')}, not '${values.layout}'.`);
@@ -83,7 +88,13 @@ function readOptions(argv: string[]): Options {
   if (values.instance !== undefined) {
     if (positionals.length > 0) throw new UsageError('Give either history files or --instance, not both.');
     if (values.instance.length === 0) throw new UsageError('--instance needs an instance id.');
-    return { ...options, instance: values.instance, hub: values.hub, connection: values.connection, layout: values.layout as TaskHubLayout | undefined };
+    return {
+      ...options,
+      instance: values.instance,
+      hub: values.hub,
+      connection: values.connection,
+      layout: values.layout as TaskHubLayout | undefined,
+    };
   }
   for (const flag of ['hub', 'connection', 'layout'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --instance.`);
@@ -94,7 +105,8 @@ function readOptions(argv: string[]): Options {
 
 /** Hub and connection from the flags, else from the app's host.json and settings, as the host reads them. */
 function taskHubOf(options: Options): { hubName: string; connection: string } {
-  if (options.hub !== undefined && options.connection !== undefined) return { hubName: options.hub, connection: options.connection };
+  if (options.hub !== undefined && options.connection !== undefined)
+    return { hubName: options.hub, connection: options.connection };
   const env = { ...process.env };
   if (options.connection !== undefined) env.AzureWebJobsStorage ??= options.connection;
   try {

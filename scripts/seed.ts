@@ -23,7 +23,9 @@ function localSettingsValues(): AppSettings {
   const values = parsed.Values;
   if (values === null || typeof values !== 'object') return {};
   return Object.fromEntries(
-    Object.entries(values as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    Object.entries(values as Record<string, unknown>).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
   );
 }
 
@@ -50,7 +52,9 @@ async function main(args: readonly string[]): Promise<number> {
     throw error;
   }
 
-  console.log(`seed: ${cosmos.endpoint} database "${cosmos.databaseId}" (${cosmos.key ? 'key' : 'Microsoft Entra ID'})`);
+  console.log(
+    `seed: ${cosmos.endpoint} database "${cosmos.databaseId}" (${cosmos.key ? 'key' : 'Microsoft Entra ID'})`,
+  );
   try {
     const report = await seedDemoData({ settings: cosmos, reset: args.includes('--reset') });
     console.log(`seed: containers ${report.containers.join(', ')}`);

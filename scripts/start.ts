@@ -25,7 +25,9 @@ async function startLocalCosmos(): Promise<(() => Promise<void>) | undefined> {
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const report = await seedDemoData();
-  console.log(`Embedded Cosmos-protocol server on ${endpoint.origin} (in memory), demo data loaded: ${JSON.stringify(report)}`);
+  console.log(
+    `Embedded Cosmos-protocol server on ${endpoint.origin} (in memory), demo data loaded: ${JSON.stringify(report)}`,
+  );
   return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
@@ -34,7 +36,9 @@ async function main(): Promise<void> {
   const stopCosmos = await startLocalCosmos();
   const port = Number(process.env.PORT ?? 7071);
   const host = await startFunctionsHost({ appDir: ROOT, port });
-  console.log(`\nTry: curl -i -X POST http://localhost:${host.port}/api/orders -H 'content-type: application/json' --data @examples/orders/order-ok.json\n`);
+  console.log(
+    `\nTry: curl -i -X POST http://localhost:${host.port}/api/orders -H 'content-type: application/json' --data @examples/orders/order-ok.json\n`,
+  );
   const shutdown = async (): Promise<void> => {
     await host.stop();
     await stopCosmos?.();

@@ -69,7 +69,13 @@ export class FunctionInvoker {
     const invocationModel = model.getInvocationModel(coreCtx);
     const { context, inputs: convertedInputs } = await invocationModel.getArguments();
     const hookData: Record<string, unknown> = {};
-    const pre = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: convertedInputs, functionCallback: fn.handler };
+    const pre = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      inputs: convertedInputs,
+      functionCallback: fn.handler,
+    };
     for (const hook of this.registrations.hooksFor('preInvocation')) await hook(pre);
 
     this.logger.debug(`Executing 'Functions.${fn.name}' (Id=${invocationId})`);
@@ -82,7 +88,14 @@ export class FunctionInvoker {
       error = thrown;
     }
     coreCtx.state = 'postInvocationHooks';
-    const post = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: pre.inputs, result, error };
+    const post = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      inputs: pre.inputs,
+      result,
+      error,
+    };
     for (const hook of this.registrations.hooksFor('postInvocation')) await hook(post);
     const duration = Math.round(performance.now() - started);
     if (post.error !== undefined && post.error !== null) {

@@ -25,7 +25,9 @@ export function loadApp(appDir: string, main: string): CoreRegistrations {
     throw new StartupError(`No functions found: the files matched by "${main}" registered none.`);
   }
   if (!registrations.programmingModel) {
-    throw new StartupError('The app registered functions without a programming model; is @azure/functions 4.x installed in the app?');
+    throw new StartupError(
+      'The app registered functions without a programming model; is @azure/functions 4.x installed in the app?',
+    );
   }
   return registrations;
 }

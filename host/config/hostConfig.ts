@@ -80,7 +80,10 @@ const OVERRIDE_PREFIX = 'azurefunctionsjobhost__';
 export function applyHostJsonOverrides(hostJson: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined || !name.toLowerCase().startsWith(OVERRIDE_PREFIX)) continue;
-    const path = name.slice(OVERRIDE_PREFIX.length).split('__').filter((p) => p.length > 0);
+    const path = name
+      .slice(OVERRIDE_PREFIX.length)
+      .split('__')
+      .filter((p) => p.length > 0);
     if (path.length === 0) continue;
     let node = hostJson;
     for (const [i, part] of path.entries()) {
@@ -99,14 +102,20 @@ export function applyHostJsonOverrides(hostJson: Record<string, unknown>, env: N
 function positive(value: number | string | undefined, fallback: number, setting: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new StartupError(`host.json extensions.durableTask.${setting} must be a positive whole number, not "${value}".`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new StartupError(
+      `host.json extensions.durableTask.${setting} must be a positive whole number, not "${value}".`,
+    );
   return n;
 }
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T, setting: string): T {
   if (value === undefined) return fallback;
   const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-  if (!found) throw new StartupError(`host.json extensions.durableTask.${setting} "${value}" is not one of ${allowed.join(', ')}.`);
+  if (!found)
+    throw new StartupError(
+      `host.json extensions.durableTask.${setting} "${value}" is not one of ${allowed.join(', ')}.`,
+    );
   return found;
 }
 
@@ -131,10 +140,14 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     );
   }
   const connectionName =
-    durableTask.storageProvider?.connectionStringName ?? durableTask.storageProvider?.connectionName ?? 'AzureWebJobsStorage';
+    durableTask.storageProvider?.connectionStringName ??
+    durableTask.storageProvider?.connectionName ??
+    'AzureWebJobsStorage';
   const storageConnection = env[connectionName];
   if (!storageConnection) {
-    throw new StartupError(`The storage connection "${connectionName}" is not set (local.settings.json Values or the environment).`);
+    throw new StartupError(
+      `The storage connection "${connectionName}" is not set (local.settings.json Values or the environment).`,
+    );
   }
   const routePrefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
   const port = flags.port ?? 7071;
@@ -149,12 +162,30 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
     durable: {
-      maxConcurrentActivityFunctions: positive(durableTask.maxConcurrentActivityFunctions, 64, 'maxConcurrentActivityFunctions'),
-      maxConcurrentOrchestratorFunctions: positive(durableTask.maxConcurrentOrchestratorFunctions, 64, 'maxConcurrentOrchestratorFunctions'),
+      maxConcurrentActivityFunctions: positive(
+        durableTask.maxConcurrentActivityFunctions,
+        64,
+        'maxConcurrentActivityFunctions',
+      ),
+      maxConcurrentOrchestratorFunctions: positive(
+        durableTask.maxConcurrentOrchestratorFunctions,
+        64,
+        'maxConcurrentOrchestratorFunctions',
+      ),
       versioning: {
         defaultVersion: durableTask.defaultVersion === undefined ? '' : String(durableTask.defaultVersion),
-        match: oneOf<VersionMatchStrategy>(durableTask.versionMatchStrategy, ['None', 'Strict', 'CurrentOrOlder'], 'CurrentOrOlder', 'versionMatchStrategy'),
-        onMismatch: oneOf<VersionFailureStrategy>(durableTask.versionFailureStrategy, ['Reject', 'Fail'], 'Reject', 'versionFailureStrategy'),
+        match: oneOf<VersionMatchStrategy>(
+          durableTask.versionMatchStrategy,
+          ['None', 'Strict', 'CurrentOrOlder'],
+          'CurrentOrOlder',
+          'versionMatchStrategy',
+        ),
+        onMismatch: oneOf<VersionFailureStrategy>(
+          durableTask.versionFailureStrategy,
+          ['Reject', 'Fail'],
+          'Reject',
+          'versionFailureStrategy',
+        ),
       },
     },
   };

@@ -46,7 +46,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** The host's one HTTP listener: app triggers, the Durable HTTP API and /admin share it, like the Functions host. */
 export class HttpServer {
-  private readonly router = findMyWay({ caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 });
+  private readonly router = findMyWay({
+    caseSensitive: false,
+    ignoreTrailingSlash: true,
+    ignoreDuplicateSlashes: true,
+    maxParamLength: 2048,
+  });
   private readonly server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
   /** Requests being handled now (time skipping waits for them). */
   inFlight = 0;
@@ -94,12 +99,20 @@ export class HttpServer {
       return;
     }
     const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));
-    const problem = allowed.length > 0 ? methodNotAllowed(allowed) : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
+    const problem =
+      allowed.length > 0
+        ? methodNotAllowed(allowed)
+        : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
     req.resume();
     writeProblem(res, problem.status, problem.message, problem.headers);
   }
 
-  private async run(handler: RouteHandler, req: IncomingMessage, res: ServerResponse, params: Record<string, string | undefined>): Promise<void> {
+  private async run(
+    handler: RouteHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: Record<string, string | undefined>,
+  ): Promise<void> {
     let bodyRead = false;
     const ctx: RouteContext = {
       req,
@@ -118,7 +131,9 @@ export class HttpServer {
       if (error instanceof HttpProblem) {
         writeProblem(res, error.status, error.message, error.headers);
       } else {
-        this.logger.error(`${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        this.logger.error(
+          `${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
         writeProblem(res, 500, 'Something went wrong while processing your request.');
       }
     } finally {

@@ -7,7 +7,10 @@ import { HttpProblem, writeProblem } from './problems';
 import { compileRoute } from './routeTemplate';
 
 /** Supplies the typed data of non-trigger inputs (the durable client) for one invocation. */
-export type ExtraInputSource = (fn: RegisteredFunction, requestOrigin: string) => { name: string; data: RpcTypedData }[];
+export type ExtraInputSource = (
+  fn: RegisteredFunction,
+  requestOrigin: string,
+) => { name: string; data: RpcTypedData }[];
 
 interface RpcHttpResponse {
   statusCode?: string;
@@ -82,7 +85,8 @@ export function registerHttpTriggers(
     table.push({ fn, path: route.path });
     server.route(fn.http.methods, route.path, async ({ req, res, url, params, body }) => {
       const named = route.rename(params);
-      if (!route.accepts(named)) throw new HttpProblem(404, `No function or route matches ${req.method} ${url.pathname}.`);
+      if (!route.accepts(named))
+        throw new HttpProblem(404, `No function or route matches ${req.method} ${url.pathname}.`);
       const method = (req.method ?? 'GET').toUpperCase();
       const bytes = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await body();
       const origin = `http://${req.headers.host ?? 'localhost'}`;
@@ -103,7 +107,11 @@ export function registerHttpTriggers(
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         logger.error(`Executed 'Functions.${fn.name}' (Failed): ${message}`);
-        writeProblem(res, 500, `Function '${fn.name}' failed: ${error instanceof Error ? error.message : String(error)}`);
+        writeProblem(
+          res,
+          500,
+          `Function '${fn.name}' failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     });
   }

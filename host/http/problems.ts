@@ -16,18 +16,28 @@ export const notFound = (message: string): HttpProblem => new HttpProblem(404, m
 export const gone = (message: string): HttpProblem => new HttpProblem(410, message);
 export const methodNotAllowed = (allowed: string[]): HttpProblem =>
   new HttpProblem(405, `Method not allowed; this route accepts ${allowed.join(', ')}.`, { Allow: allowed.join(', ') });
-export const payloadTooLarge = (limit: number): HttpProblem => new HttpProblem(413, `The request body is larger than ${limit} bytes.`);
+export const payloadTooLarge = (limit: number): HttpProblem =>
+  new HttpProblem(413, `The request body is larger than ${limit} bytes.`);
 
 /**
  * Writes an error body. The Durable HTTP API answers ASP.NET `HttpError` JSON (`Message`), which
  * we also use for the host's own errors so clients see one shape.
  */
-export function writeProblem(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+export function writeProblem(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   const body = JSON.stringify({ Message: message });
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }

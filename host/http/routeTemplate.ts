@@ -50,7 +50,8 @@ export function compileRoute(prefix: string, template: string): CompiledRoute {
   const path = '/' + [prefix, ...segments].filter((s) => s.length > 0).join('/');
   return {
     path,
-    accepts: (params) => checks.every(({ name, test }) => params[name] === undefined || params[name] === '' || test.test(params[name])),
+    accepts: (params) =>
+      checks.every(({ name, test }) => params[name] === undefined || params[name] === '' || test.test(params[name])),
     rename: (params) => {
       const out: Record<string, string> = {};
       for (const [key, value] of Object.entries(params)) {

@@ -21,10 +21,32 @@ export interface MetricSources {
  */
 export class HostMetrics implements EngineObserver {
   readonly registry = new Registry();
-  private readonly episodes = new Histogram({ name: 'durable_orchestration_episode_seconds', help: 'Orchestration episodes (SDK replay and mirror), by orchestrator.', labelNames: ['orchestrator'], buckets: BUCKETS, registers: [this.registry] });
-  private readonly activities = new Histogram({ name: 'durable_activity_execution_seconds', help: 'Activity executions, by activity and outcome.', labelNames: ['activity', 'outcome'], buckets: BUCKETS, registers: [this.registry] });
-  private readonly commits = new Histogram({ name: 'durable_store_commit_seconds', help: 'Commits of an episode to the task hub store.', buckets: BUCKETS, registers: [this.registry] });
-  private readonly activityTotal = new Counter({ name: 'durable_activity_executions_total', help: 'Activity executions, by activity and outcome.', labelNames: ['activity', 'outcome'], registers: [this.registry] });
+  private readonly episodes = new Histogram({
+    name: 'durable_orchestration_episode_seconds',
+    help: 'Orchestration episodes (SDK replay and mirror), by orchestrator.',
+    labelNames: ['orchestrator'],
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly activities = new Histogram({
+    name: 'durable_activity_execution_seconds',
+    help: 'Activity executions, by activity and outcome.',
+    labelNames: ['activity', 'outcome'],
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly commits = new Histogram({
+    name: 'durable_store_commit_seconds',
+    help: 'Commits of an episode to the task hub store.',
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly activityTotal = new Counter({
+    name: 'durable_activity_executions_total',
+    help: 'Activity executions, by activity and outcome.',
+    labelNames: ['activity', 'outcome'],
+    registers: [this.registry],
+  });
 
   constructor(sources: MetricSources) {
     new Gauge({

@@ -28,14 +28,18 @@ export function replayAppOf(registrations: CoreRegistrations): ReplayApp {
 export function loadReplayApp(appDir: string): ReplayApp {
   const dir = path.resolve(appDir);
   const packageFile = path.join(dir, 'package.json');
-  if (!fs.existsSync(packageFile)) throw new StartupError(`No package.json found in ${dir}: replay loads the app from its "main" entry (use --app DIR).`);
+  if (!fs.existsSync(packageFile))
+    throw new StartupError(
+      `No package.json found in ${dir}: replay loads the app from its "main" entry (use --app DIR).`,
+    );
   let main: unknown;
   try {
     main = (JSON.parse(fs.readFileSync(packageFile, 'utf8')) as { main?: unknown }).main;
   } catch (error) {
     throw new StartupError(`package.json at ${packageFile} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof main !== 'string' || main.length === 0) throw new StartupError(`package.json in ${dir} has no "main" entry naming the function files.`);
+  if (typeof main !== 'string' || main.length === 0)
+    throw new StartupError(`package.json in ${dir} has no "main" entry naming the function files.`);
   applyLocalSettings(dir);
   return replayAppOf(loadApp(dir, main));
 }

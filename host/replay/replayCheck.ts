@@ -5,7 +5,14 @@ import type { OrchestratorAnswer } from '../durable/engine/orchestratorAnswer';
 import { EventType, OrchestrationStatus, type HistoryEvent } from '../durable/history/historyEvent';
 import type { RecordedHistory } from './history/recordedHistory';
 import type { ReplayApp } from './replayApp';
-import { describeStep, type CodeOutcome, type RecordedOutcome, type ReplayProblem, type ReplayReport, type ReplayStep } from './replayReport';
+import {
+  describeStep,
+  type CodeOutcome,
+  type RecordedOutcome,
+  type ReplayProblem,
+  type ReplayReport,
+  type ReplayStep,
+} from './replayReport';
 
 /**
  * Replays a whole recorded execution against the app's current orchestrator code, the way the
@@ -54,13 +61,19 @@ export async function checkReplay(app: ReplayApp, history: RecordedHistory): Pro
   const replay = replayActions(events, answer.actions[0] ?? [], replayOptions(app.registry, history.executionId));
   report.current = codeOutcome(answer, threw, replay);
   report.problem = findProblem(events, recorded, report.current, replay);
-  if (threw && report.problem?.kind === 'mismatch') report.notes.push(`The orchestrator threw during the replay: ${answer.error ?? 'no message'}`);
+  if (threw && report.problem?.kind === 'mismatch')
+    report.notes.push(`The orchestrator threw during the replay: ${answer.error ?? 'no message'}`);
   if (!report.problem) report.notes.push(...notesFor(recorded, report.current));
   report.ok = report.problem === undefined;
   return report;
 }
 
-function findProblem(events: HistoryEvent[], recorded: RecordedOutcome, current: CodeOutcome, replay: ReplayResult): ReplayProblem | undefined {
+function findProblem(
+  events: HistoryEvent[],
+  recorded: RecordedOutcome,
+  current: CodeOutcome,
+  replay: ReplayResult,
+): ReplayProblem | undefined {
   if (replay.mismatch) {
     const { position, sequenceId, actual } = replay.mismatch;
     return {
@@ -93,10 +106,18 @@ function findProblem(events: HistoryEvent[], recorded: RecordedOutcome, current:
     };
   }
   if (recorded.state === 'completed' && current.state !== 'completed') {
-    return { kind: 'outcome', position: recorded.position, message: `History completed the orchestration at event ${recorded.position}; the current code ${doesInstead(current)}.` };
+    return {
+      kind: 'outcome',
+      position: recorded.position,
+      message: `History completed the orchestration at event ${recorded.position}; the current code ${doesInstead(current)}.`,
+    };
   }
   if (recorded.state === 'continued-as-new' && current.state !== 'continued-as-new') {
-    return { kind: 'outcome', position: recorded.position, message: `History continued the orchestration as new at event ${recorded.position}; the current code ${doesInstead(current)}.` };
+    return {
+      kind: 'outcome',
+      position: recorded.position,
+      message: `History continued the orchestration as new at event ${recorded.position}; the current code ${doesInstead(current)}.`,
+    };
   }
   return undefined;
 }
@@ -115,14 +136,24 @@ function doesInstead(current: CodeOutcome): string {
 }
 
 function notesFor(recorded: RecordedOutcome, current: CodeOutcome): string[] {
-  if (recorded.state === 'completed' && current.state === 'completed' && !isDeepStrictEqual(recorded.output, jsonValue(current.output))) {
-    return [`The code now returns a different output than history recorded (replay is not affected): ${JSON.stringify(current.output)}`];
+  if (
+    recorded.state === 'completed' &&
+    current.state === 'completed' &&
+    !isDeepStrictEqual(recorded.output, jsonValue(current.output))
+  ) {
+    return [
+      `The code now returns a different output than history recorded (replay is not affected): ${JSON.stringify(current.output)}`,
+    ];
   }
   if (recorded.state === 'failed' && current.state !== 'failed') {
-    return [`History ended Failed (${recorded.error}); the current code ${current.state === 'completed' ? 'completes' : 'does not fail'} there.`];
+    return [
+      `History ended Failed (${recorded.error}); the current code ${current.state === 'completed' ? 'completes' : 'does not fail'} there.`,
+    ];
   }
   if (recorded.state === 'running' && current.state === 'running' && current.next.length > 0) {
-    return [`On its next episode the current code would schedule: ${current.next.map(describeStep).join(', ')} (history's last episode did not).`];
+    return [
+      `On its next episode the current code would schedule: ${current.next.map(describeStep).join(', ')} (history's last episode did not).`,
+    ];
   }
   if (recorded.state === 'running' && current.state !== 'running') {
     return [`On its next episode the current code would end the orchestration (${current.state}).`];
@@ -132,7 +163,7 @@ function notesFor(recorded: RecordedOutcome, current: CodeOutcome): string[] {
 
 /** What JSON would make of a value (the output history stores went through JSON too). */
 function jsonValue(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value)) as unknown;
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
 }
 
 function parsedResult(text: string | null | undefined): unknown {

@@ -39,7 +39,14 @@ export type ReplayProblem =
    * The first step that differs. `position` indexes the history's events; `expected` is what
    * history recorded there, `actual` what the code schedules with that sequence id (if anything).
    */
-  | { kind: 'mismatch'; position: number; sequenceId: number; expected: ReplayStep; actual: ReplayStep | undefined; message: string }
+  | {
+      kind: 'mismatch';
+      position: number;
+      sequenceId: number;
+      expected: ReplayStep;
+      actual: ReplayStep | undefined;
+      message: string;
+    }
   /** The code asks for something the runtime refuses (an unknown activity, a bad retry option...). */
   | { kind: 'invalid-action'; message: string }
   /** History ended one way, the code now ends another (throws, keeps waiting, does not continue as new). */

@@ -12,7 +12,11 @@ export function reportText(report: ReplayReport): string[] {
     const recorded = report.recorded.state;
     const current = report.current?.state ?? 'not run';
     const ending =
-      recorded === 'running' ? 'it is still running, as recorded' : current === recorded ? `it ends as recorded (${recorded})` : `history ended ${recorded} (the code now: ${current})`;
+      recorded === 'running'
+        ? 'it is still running, as recorded'
+        : current === recorded
+          ? `it ends as recorded (${recorded})`
+          : `history ended ${recorded} (the code now: ${current})`;
     return [
       `ok: ${subject}: replayed ${plural(report.eventCount, 'event')}, ${report.scheduledCount === 1 ? 'the 1 recorded step matches' : `all ${plural(report.scheduledCount, 'recorded step')} match`}, and ${ending}.`,
       ...report.notes.map((note) => `  note: ${note}`),

@@ -50,7 +50,7 @@ export class ShardCommitter {
     const keys = new Set<string>();
     let operations = 0;
     let bytes = 0;
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const next = this.queue[i];
       const clash = next.actions.some((a) => keys.has(rowKeyOf(a)));
       const fits = operations + next.actions.length <= MAX_OPERATIONS && bytes + next.bytes <= MAX_BYTES;

@@ -42,7 +42,8 @@ export function escapeId(instanceId: string): string {
 export const rowKeys = {
   instance: (id: string) => `${escapeId(id)}|I`,
   historyPrefix: (id: string, executionId: string) => `${escapeId(id)}|H|${executionId}|`,
-  history: (id: string, executionId: string, chunk: number) => `${escapeId(id)}|H|${executionId}|${String(chunk).padStart(6, '0')}`,
+  history: (id: string, executionId: string, chunk: number) =>
+    `${escapeId(id)}|H|${executionId}|${String(chunk).padStart(6, '0')}`,
   message: (id: string, messageId: string) => `${escapeId(id)}|M|${messageId}`,
   messagePrefix: (id: string) => `${escapeId(id)}|M|`,
   /** Every row of an instance sorts between these two keys ('}' follows '|'). */

@@ -1,4 +1,10 @@
-import { RestError, TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import {
+  RestError,
+  TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { BlobServiceClient } from '@azure/storage-blob';
 import type { HistoryEvent, ParentInstance, RuntimeStatus } from '../durable/history/historyEvent';
 import { PayloadBlobs } from './payloadBlobs';
@@ -45,8 +51,13 @@ export class TableTaskHubStore implements TaskHubStore {
   ) {
     // Storage is local (or near): fail fast with a clear error rather than back off for a minute.
     const retryOptions = { maxRetries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000 };
-    this.table = TableClient.fromConnectionString(connectionString, `${hubName}TaskHub`, { allowInsecureConnection: true, retryOptions });
-    const blobService = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 4, retryDelayInMs: 100, maxRetryDelayInMs: 1000 } });
+    this.table = TableClient.fromConnectionString(connectionString, `${hubName}TaskHub`, {
+      allowInsecureConnection: true,
+      retryOptions,
+    });
+    const blobService = BlobServiceClient.fromConnectionString(connectionString, {
+      retryOptions: { maxTries: 4, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
+    });
     this.blobs = new PayloadBlobs(blobService.getContainerClient(`${hubName.toLowerCase()}-payloads`));
   }
 
@@ -70,7 +81,12 @@ export class TableTaskHubStore implements TaskHubStore {
 
   // --- payload packing -------------------------------------------------------------------
 
-  private async packText(instanceId: string, prop: string, text: string | null, into: Record<string, unknown>): Promise<void> {
+  private async packText(
+    instanceId: string,
+    prop: string,
+    text: string | null,
+    into: Record<string, unknown>,
+  ): Promise<void> {
     if (text === null) return;
     if (text.length <= INLINE_LIMIT) into[prop] = text;
     else into[`${prop}Blob`] = await this.blobs.put(escapeId(instanceId), text);
@@ -107,7 +123,10 @@ export class TableTaskHubStore implements TaskHubStore {
   }
 
   private async toRecord(row: Record<string, unknown>): Promise<InstanceRecord> {
-    const parent = typeof row.ParentInstance === 'string' && row.ParentInstance.length > 0 ? (JSON.parse(row.ParentInstance) as ParentInstance) : null;
+    const parent =
+      typeof row.ParentInstance === 'string' && row.ParentInstance.length > 0
+        ? (JSON.parse(row.ParentInstance) as ParentInstance)
+        : null;
     return {
       instanceId: String(row.InstanceId),
       name: String(row.Name),
@@ -130,7 +149,10 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
     try {
-      const row = await this.table.getEntity<Record<string, unknown>>(shardOf(instanceId), rowKeys.instance(instanceId));
+      const row = await this.table.getEntity<Record<string, unknown>>(
+        shardOf(instanceId),
+        rowKeys.instance(instanceId),
+      );
       return { value: await this.toRecord(row), etag: row.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -141,7 +163,8 @@ export class TableTaskHubStore implements TaskHubStore {
   private async rangeRows(instanceId: string, from: string, to: string): Promise<Row[]> {
     const filter = `PartitionKey eq ${odata(shardOf(instanceId))} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
     const rows: Row[] = [];
-    for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(row as Row);
+    for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+      rows.push(row as Row);
     return rows;
   }
 
@@ -235,13 +258,19 @@ export class TableTaskHubStore implements TaskHubStore {
     const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
     const rewritten: InstanceRecord = { ...record, historyChunks: 1 };
-    const historyRow: TableEntity<Record<string, unknown>> = { partitionKey, rowKey: rowKeys.history(record.instanceId, record.executionId, 0), Kind: 'H' };
+    const historyRow: TableEntity<Record<string, unknown>> = {
+      partitionKey,
+      rowKey: rowKeys.history(record.instanceId, record.executionId, 0),
+      Kind: 'H',
+    };
     await this.packText(record.instanceId, 'Events', JSON.stringify(history), historyRow);
     const entity = await this.instanceEntity(rewritten);
     const actions: TransactionAction[] = [
       this.instanceAction(entity, etag),
       ['upsert', historyRow, 'Replace'],
-      ...rows.filter((r) => r.rowKey !== historyRow.rowKey).map((r): TransactionAction => ['delete', { partitionKey, rowKey: r.rowKey }]),
+      ...rows
+        .filter((r) => r.rowKey !== historyRow.rowKey)
+        .map((r): TransactionAction => ['delete', { partitionKey, rowKey: r.rowKey }]),
     ];
     const etags = await this.submit(record.instanceId, actions);
     return etags.get(entity.rowKey) ?? '';
@@ -250,16 +279,23 @@ export class TableTaskHubStore implements TaskHubStore {
   async dropOldExecutions(record: InstanceRecord): Promise<void> {
     const { from, to } = rowKeys.instanceRange(record.instanceId);
     const current = rowKeys.historyPrefix(record.instanceId, record.executionId);
-    const stale = (await this.rangeRows(record.instanceId, from, to)).filter((r) => r.Kind === 'H' && !r.rowKey.startsWith(current));
+    const stale = (await this.rangeRows(record.instanceId, from, to)).filter(
+      (r) => r.Kind === 'H' && !r.rowKey.startsWith(current),
+    );
     if (stale.length === 0) return;
-    await this.committer(shardOf(record.instanceId)).submit(stale.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
+    await this.committer(shardOf(record.instanceId)).submit(
+      stale.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
+    );
   }
 
   async purgeInstance(instanceId: string): Promise<boolean> {
     const { from, to } = rowKeys.instanceRange(instanceId);
     const rows = await this.rangeRows(instanceId, from, to);
     // Rows left without an instance (messages to a purged one) go too; the answer is whether an instance was there.
-    if (rows.length > 0) await this.committer(shardOf(instanceId)).submit(rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]));
+    if (rows.length > 0)
+      await this.committer(shardOf(instanceId)).submit(
+        rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
+      );
     const existed = rows.some((r) => r.Kind === 'I');
     if (existed) await this.blobs.deleteAll(escapeId(instanceId));
     return existed;
@@ -267,7 +303,9 @@ export class TableTaskHubStore implements TaskHubStore {
 
   // --- queries ----------------------------------------------------------------------------
 
-  async queryInstances(query: InstanceQuery): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }> {
+  async queryInstances(
+    query: InstanceQuery,
+  ): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }> {
     const clauses = [`Kind eq 'I'`];
     if (query.createdTimeFrom) clauses.push(`CreatedTime ge datetime'${query.createdTimeFrom.toISOString()}'`);
     if (query.createdTimeTo) clauses.push(`CreatedTime le datetime'${query.createdTimeTo.toISOString()}'`);
@@ -280,18 +318,27 @@ export class TableTaskHubStore implements TaskHubStore {
     }
     const pages = this.table
       .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
-      .byPage({ maxPageSize: query.top ?? 100, continuationToken: query.continuationToken ? Buffer.from(query.continuationToken, 'base64url').toString('utf8') : undefined });
+      .byPage({
+        maxPageSize: query.top ?? 100,
+        continuationToken: query.continuationToken
+          ? Buffer.from(query.continuationToken, 'base64url').toString('utf8')
+          : undefined,
+      });
     const page = (await pages.next()).value as (Row[] & { continuationToken?: string }) | undefined;
     if (!page) return { records: [], continuationToken: undefined };
     const records = await Promise.all(page.map((row) => this.toRecord(row)));
-    const token = page.continuationToken ? Buffer.from(page.continuationToken, 'utf8').toString('base64url') : undefined;
+    const token = page.continuationToken
+      ? Buffer.from(page.continuationToken, 'utf8').toString('base64url')
+      : undefined;
     return { records, continuationToken: token };
   }
 
   async findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }> {
     const records: Versioned<InstanceRecord>[] = [];
     const messages: StoredMessage[] = [];
-    for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `Kind eq 'I' or Kind eq 'M'` } })) {
+    for await (const row of this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `Kind eq 'I' or Kind eq 'M'` },
+    })) {
       if (row.Kind === 'M') {
         messages.push(await this.toMessage(row));
         continue;

@@ -42,7 +42,10 @@ export async function startOrder(
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     log(`order refused: ${error.message}`);
-    return errorResponse(500, error.problems.map((message) => ({ path: 'settings', message })));
+    return errorResponse(
+      500,
+      error.problems.map((message) => ({ path: 'settings', message })),
+    );
   }
 
   const instanceId = validation.instanceId;

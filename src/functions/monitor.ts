@@ -2,7 +2,13 @@ import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import * as df from 'durable-functions';
 import { FieldError } from '../saga/orderInput';
 import { maxActionBodyBytes, parseActionRequest } from '../monitor/actionRequest';
-import { DurableApiError, DurableStatusReader, durableStatusReader, InstancePage, InstanceStatusPayload } from '../monitor/durableStatusApi';
+import {
+  DurableApiError,
+  DurableStatusReader,
+  durableStatusReader,
+  InstancePage,
+  InstanceStatusPayload,
+} from '../monitor/durableStatusApi';
 import { actionRefusal, InstanceAction } from '../monitor/instanceActions';
 import { toInstanceDetail } from '../monitor/instanceDetail';
 import { toInstanceRow } from '../monitor/instanceRow';
@@ -47,7 +53,11 @@ export function serveMonitorPage(): HttpResponseInit {
   return { status: 200, body: page.html, headers: { ...page.headers } };
 }
 
-export async function listInstances(query: URLSearchParams, reader: DurableStatusReader, now: Date = new Date()): Promise<HttpResponseInit> {
+export async function listInstances(
+  query: URLSearchParams,
+  reader: DurableStatusReader,
+  now: Date = new Date(),
+): Promise<HttpResponseInit> {
   const parsed = parseListQuery(query);
   if (!parsed.ok) return errorResponse(400, parsed.errors);
   try {
@@ -64,7 +74,10 @@ export async function listInstances(query: URLSearchParams, reader: DurableStatu
     // A token from another task hub, or one mangled on the way, is refused by the store.
     if (error instanceof DurableApiError && parsed.query.continuationToken !== undefined) {
       return errorResponse(400, [
-        { path: 'query:continuationToken', message: 'was not accepted by the task hub; start again from the first page' },
+        {
+          path: 'query:continuationToken',
+          message: 'was not accepted by the task hub; start again from the first page',
+        },
       ]);
     }
     throw error;
@@ -94,9 +107,14 @@ async function readListPage(reader: DurableStatusReader, query: InstanceListQuer
   return { instances: shown, ...(continuationToken !== undefined ? { continuationToken } : {}) };
 }
 
-export async function readInstance(id: string | undefined, reader: DurableStatusReader, now: Date = new Date()): Promise<HttpResponseInit> {
+export async function readInstance(
+  id: string | undefined,
+  reader: DurableStatusReader,
+  now: Date = new Date(),
+): Promise<HttpResponseInit> {
   const problem = instanceIdProblem(id);
-  if (problem !== undefined || id === undefined) return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
+  if (problem !== undefined || id === undefined)
+    return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
   const status = await reader.getInstanceWithHistory(id);
   if (status === undefined) return notFound(id);
   const steps = status.name === sagaOrchestratorName ? await readStepInstances(reader, id) : [];
@@ -108,7 +126,12 @@ export async function readInstance(id: string | undefined, reader: DurableStatus
  * there. They are found by the "{sagaId}:" prefix of their instance ids.
  */
 async function readStepInstances(reader: DurableStatusReader, sagaId: string): Promise<InstanceStatusPayload[]> {
-  const children = await reader.listInstances({ runtimeStatus: [], idPrefix: `${sagaId}:`, pageSize: 20, includeSteps: true });
+  const children = await reader.listInstances({
+    runtimeStatus: [],
+    idPrefix: `${sagaId}:`,
+    pageSize: 20,
+    includeSteps: true,
+  });
   const steps = children.instances.filter((child) => child.name === sagaStepOrchestratorName);
   const withHistory = await Promise.all(steps.map((step) => reader.getInstanceWithHistory(step.instanceId)));
   return withHistory.filter((step): step is InstanceStatusPayload => step !== undefined);
@@ -124,11 +147,16 @@ export interface ActionCall {
   readonly body: string;
 }
 
-export async function actOnInstance(call: ActionCall, client: MonitorClient, log: Log = () => undefined): Promise<HttpResponseInit> {
+export async function actOnInstance(
+  call: ActionCall,
+  client: MonitorClient,
+  log: Log = () => undefined,
+): Promise<HttpResponseInit> {
   const refused = refuseCrossSite(call.fetchSite);
   if (refused !== undefined) return refused;
   const problem = instanceIdProblem(call.id);
-  if (problem !== undefined || call.id === undefined) return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
+  if (problem !== undefined || call.id === undefined)
+    return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
   const id = call.id;
   const parsed = parseActionRequest({
     action: call.action,
@@ -160,12 +188,20 @@ export async function actOnInstance(call: ActionCall, client: MonitorClient, log
       await client.raiseEvent(id, request.eventName, request.eventData);
       return accepted(id, request.action, `event ${request.eventName} raised`, log);
     case 'restart': {
-      const newId = await client.startNew(status.name, status.input === null || status.input === undefined ? {} : { input: status.input });
+      const newId = await client.startNew(
+        status.name,
+        status.input === null || status.input === undefined ? {} : { input: status.input },
+      );
       log(`monitor: restarted ${id} as ${newId}`);
       return {
         status: 202,
         headers: noStore,
-        jsonBody: { instanceId: newId, restartedFrom: id, action: 'restart', message: `restarted as a new instance ${newId}` },
+        jsonBody: {
+          instanceId: newId,
+          restartedFrom: id,
+          action: 'restart',
+          message: `restarted as a new instance ${newId}`,
+        },
       };
     }
   }
@@ -180,7 +216,8 @@ export async function purgeInstance(
   const refused = refuseCrossSite(fetchSite);
   if (refused !== undefined) return refused;
   const problem = instanceIdProblem(id);
-  if (problem !== undefined || id === undefined) return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
+  if (problem !== undefined || id === undefined)
+    return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
   const status = await findInstance(client, id, false);
   if (status === undefined) return notFound(id);
   const refusal = actionRefusal('purge', status.runtimeStatus);
@@ -188,7 +225,11 @@ export async function purgeInstance(
   const result = await client.purgeInstanceHistory(id);
   if (result.instancesDeleted === 0) return notFound(id);
   log(`monitor: purged ${id}`);
-  return { status: 200, headers: noStore, jsonBody: { instanceId: id, action: 'purge', instancesDeleted: result.instancesDeleted, message: 'purged' } };
+  return {
+    status: 200,
+    headers: noStore,
+    jsonBody: { instanceId: id, action: 'purge', instancesDeleted: result.instancesDeleted, message: 'purged' },
+  };
 }
 
 /**
@@ -196,9 +237,13 @@ export async function purgeInstance(
  * content type already forces a preflight; browsers also say where a request comes from.
  */
 function refuseCrossSite(fetchSite: string | null | undefined): HttpResponseInit | undefined {
-  if (fetchSite === null || fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none') return undefined;
+  if (fetchSite === null || fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none')
+    return undefined;
   return errorResponse(403, [
-    { path: 'header:Sec-Fetch-Site', message: `is "${fetchSite}": monitor actions are accepted from the monitor page itself only` },
+    {
+      path: 'header:Sec-Fetch-Site',
+      message: `is "${fetchSite}": monitor actions are accepted from the monitor page itself only`,
+    },
   ]);
 }
 
@@ -264,7 +309,9 @@ app.http('monitorPurge', {
   authLevel: 'function',
   extraInputs: [clientInput],
   handler: (request: HttpRequest, context: InvocationContext) =>
-    purgeInstance(request.params['id'], request.headers.get('sec-fetch-site'), df.getClient(context), (message) => context.log(message)),
+    purgeInstance(request.params['id'], request.headers.get('sec-fetch-site'), df.getClient(context), (message) =>
+      context.log(message),
+    ),
 });
 
 app.http('monitorAction', {

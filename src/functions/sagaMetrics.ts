@@ -17,7 +17,9 @@ function timeParam(request: HttpRequest, name: string): Date | undefined | { err
 export async function sagaMetrics(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const from = timeParam(request, 'createdFrom');
   const to = timeParam(request, 'createdTo');
-  const errors = [from, to].filter((v): v is { error: string } => v !== undefined && !(v instanceof Date)).map((v) => ({ path: '$query', message: v.error }));
+  const errors = [from, to]
+    .filter((v): v is { error: string } => v !== undefined && !(v instanceof Date))
+    .map((v) => ({ path: '$query', message: v.error }));
   if (errors.length > 0) return { status: 400, jsonBody: { errors } };
   const client = df.getClient(context);
   const statuses = await client.getStatusBy({
@@ -25,7 +27,10 @@ export async function sagaMetrics(request: HttpRequest, context: InvocationConte
     ...(to instanceof Date ? { createdTimeTo: to } : {}),
   });
   const sagas = statuses.filter((s) => s.name === sagaOrchestratorName);
-  return { status: 200, jsonBody: sagaFigures(sagas.map((s) => ({ runtimeStatus: String(s.runtimeStatus), customStatus: s.customStatus }))) };
+  return {
+    status: 200,
+    jsonBody: sagaFigures(sagas.map((s) => ({ runtimeStatus: String(s.runtimeStatus), customStatus: s.customStatus }))),
+  };
 }
 
 app.http('sagaMetrics', {

@@ -91,7 +91,8 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
       if (credit.kind !== 'succeeded') {
         const at = now();
         log(`credit check ${credit.kind}`);
-        if (credit.kind === 'rejected') publish(sagaStopped(stepRejected(state, step.key, credit.reason, at), step.key, 'business-rejection', at));
+        if (credit.kind === 'rejected')
+          publish(sagaStopped(stepRejected(state, step.key, credit.reason, at), step.key, 'business-rejection', at));
         else publish(sagaStopped(stepErrored(state, step.key, credit.error, at), step.key, 'step-error', at));
         break;
       }
@@ -112,7 +113,14 @@ export function* sagaOrchestrator(context: OrchestrationContext): Saga {
       const at = now();
       toCompensate.push(step.key);
       log(`step ${step.key} still running at the deadline`);
-      publish(sagaStopped(stepErrored(state, step.key, 'the saga deadline passed while this step was running', at), step.key, 'deadline', at));
+      publish(
+        sagaStopped(
+          stepErrored(state, step.key, 'the saga deadline passed while this step was running', at),
+          step.key,
+          'deadline',
+          at,
+        ),
+      );
       break;
     }
     if (!deadline.isCompleted) deadline.cancel();

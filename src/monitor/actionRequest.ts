@@ -25,7 +25,9 @@ const raiseEventBodySchema = z.strictObject(
   {
     name: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-      .regex(eventNamePattern, { error: 'must be 1-100 letters, digits, "_", "." or "-", starting with a letter or digit' }),
+      .regex(eventNamePattern, {
+        error: 'must be 1-100 letters, digits, "_", "." or "-", starting with a letter or digit',
+      }),
     data: z.unknown().optional(),
   },
   { error: 'must be a JSON object' },
@@ -51,7 +53,11 @@ export interface RawActionRequest {
 export function parseActionRequest(raw: RawActionRequest): ActionRequestValidation {
   const action = raw.action ?? '';
   if (!isInstanceAction(action)) {
-    return refuse(404, 'route:action', `"${action}" is not an action; use terminate, suspend, resume, restart or raiseEvent`);
+    return refuse(
+      404,
+      'route:action',
+      `"${action}" is not an action; use terminate, suspend, resume, restart or raiseEvent`,
+    );
   }
   if (action === 'purge') {
     return refuse(404, 'route:action', 'purge is DELETE /api/monitor/instances/{id}, not a POST');
@@ -112,5 +118,8 @@ function refuse(status: 400 | 404 | 413 | 415, path: string, message: string): A
 }
 
 function jsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`), '$');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`),
+    '$',
+  );
 }

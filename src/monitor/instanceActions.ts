@@ -23,7 +23,9 @@ const allowedIn: Record<InstanceAction, readonly string[]> = {
 export type ActionAvailability = Record<InstanceAction, boolean>;
 
 export function availableActions(runtimeStatus: string): ActionAvailability {
-  return Object.fromEntries(instanceActions.map((action) => [action, allowedIn[action].includes(runtimeStatus)])) as ActionAvailability;
+  return Object.fromEntries(
+    instanceActions.map((action) => [action, allowedIn[action].includes(runtimeStatus)]),
+  ) as ActionAvailability;
 }
 
 const actionNouns: Record<InstanceAction, string> = {

@@ -27,13 +27,21 @@ export interface StepInstance {
 }
 
 /** `steps` are the instance's step sub-orchestrations, read with their histories. */
-export function toInstanceDetail(status: InstanceStatusPayload, now: Date, steps: readonly InstanceStatusPayload[] = []): InstanceDetail {
+export function toInstanceDetail(
+  status: InstanceStatusPayload,
+  now: Date,
+  steps: readonly InstanceStatusPayload[] = [],
+): InstanceDetail {
   const summary = sagaSummary(status);
   const stepInstances = new Map<string, StepInstanceSource>();
   for (const step of steps) {
     const activity = stepActivityOf(step.input);
     if (activity === undefined) continue;
-    stepInstances.set(activity, { instanceId: step.instanceId, runtimeStatus: step.runtimeStatus, historyEvents: step.historyEvents ?? [] });
+    stepInstances.set(activity, {
+      instanceId: step.instanceId,
+      runtimeStatus: step.runtimeStatus,
+      historyEvents: step.historyEvents ?? [],
+    });
   }
   return {
     ...toInstanceRow(status, now),
@@ -51,9 +59,15 @@ export function toInstanceDetail(status: InstanceStatusPayload, now: Date, steps
     output: status.output ?? null,
     customStatus: status.customStatus ?? null,
     historyEvents: status.historyEvents ?? [],
-    stepInstances: [...steps].sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1)).map((step) => {
-      const activity = stepActivityOf(step.input);
-      return { instanceId: step.instanceId, runtimeStatus: step.runtimeStatus, ...(activity !== undefined ? { activity } : {}) };
-    }),
+    stepInstances: [...steps]
+      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1))
+      .map((step) => {
+        const activity = stepActivityOf(step.input);
+        return {
+          instanceId: step.instanceId,
+          runtimeStatus: step.runtimeStatus,
+          ...(activity !== undefined ? { activity } : {}),
+        };
+      }),
   };
 }

@@ -51,7 +51,11 @@ export function toInstanceRow(status: InstanceStatusPayload, now: Date): Instanc
 export function instanceDurationMs(status: InstanceStatusPayload, summary: SagaSummary, now: Date): number | undefined {
   const finished = finishedRuntimeStatuses.has(status.runtimeStatus);
   const state = summary.state;
-  if (status.runtimeStatus === 'Completed' && state !== undefined && ['completed', 'rejected', 'failed'].includes(state.phase)) {
+  if (
+    status.runtimeStatus === 'Completed' &&
+    state !== undefined &&
+    ['completed', 'rejected', 'failed'].includes(state.phase)
+  ) {
     const start = epochMs(state.startedAt);
     const end = epochMs(state.updatedAt);
     if (start !== undefined && end !== undefined && end >= start) return end - start;

@@ -40,7 +40,16 @@ export type ListQueryValidation =
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
 /** `code` is the function key Azure reads from the query string; it is not the monitor's. */
-const knownParameters = new Set(['status', 'createdFrom', 'createdTo', 'idPrefix', 'pageSize', 'includeSteps', 'continuationToken', 'code']);
+const knownParameters = new Set([
+  'status',
+  'createdFrom',
+  'createdTo',
+  'idPrefix',
+  'pageSize',
+  'includeSteps',
+  'continuationToken',
+  'code',
+]);
 
 export function parseListQuery(params: URLSearchParams): ListQueryValidation {
   const errors: FieldError[] = [];
@@ -48,7 +57,8 @@ export function parseListQuery(params: URLSearchParams): ListQueryValidation {
     if (!knownParameters.has(name)) {
       errors.push({
         path: `query:${name}`,
-        message: 'is not a filter of the monitor (use status, createdFrom, createdTo, idPrefix, pageSize, includeSteps, continuationToken)',
+        message:
+          'is not a filter of the monitor (use status, createdFrom, createdTo, idPrefix, pageSize, includeSteps, continuationToken)',
       });
     }
   }
@@ -94,12 +104,18 @@ export function parseListQuery(params: URLSearchParams): ListQueryValidation {
 }
 
 function parseStatuses(values: readonly string[], errors: FieldError[]): RuntimeStatusName[] {
-  const names = values.flatMap((value) => value.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  const names = values
+    .flatMap((value) => value.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const found: RuntimeStatusName[] = [];
   for (const name of names) {
     const status = runtimeStatusNames.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     if (status === undefined) {
-      errors.push({ path: 'query:status', message: `"${name}" is not a runtime status; use ${runtimeStatusNames.join(', ')}` });
+      errors.push({
+        path: 'query:status',
+        message: `"${name}" is not a runtime status; use ${runtimeStatusNames.join(', ')}`,
+      });
     } else if (!found.includes(status)) {
       found.push(status);
     }
@@ -112,7 +128,10 @@ function parseTime(params: URLSearchParams, name: string, errors: FieldError[]):
   if (value === null || value.trim() === '') return undefined;
   const ms = epochMs(value);
   if (ms === undefined) {
-    errors.push({ path: `query:${name}`, message: 'must be an ISO 8601 time with a zone, such as 2025-03-01T10:00:00Z' });
+    errors.push({
+      path: `query:${name}`,
+      message: 'must be an ISO 8601 time with a zone, such as 2025-03-01T10:00:00Z',
+    });
     return undefined;
   }
   return new Date(ms);

@@ -25,7 +25,10 @@ function sha256(text: string): string {
 
 export function renderMonitorPage(): MonitorPage {
   const statusBoxes = statusChoices
-    .map((status) => `<label class="inline"><input type="checkbox" name="status" value="${escapeHtml(status)}"> ${escapeHtml(status)}</label>`)
+    .map(
+      (status) =>
+        `<label class="inline"><input type="checkbox" name="status" value="${escapeHtml(status)}"> ${escapeHtml(status)}</label>`,
+    )
     .join('');
   const pageSizeOptions = pageSizes
     .map((size) => `<option value="${size}"${size === 20 ? ' selected' : ''}>${size}</option>`)

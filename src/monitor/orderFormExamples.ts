@@ -71,7 +71,13 @@ export const orderFormExamples: readonly OrderFormExample[] = [
       customerId: 'cust-alice',
       currency: 'EUR',
       lines: [{ sku: 'SKU-MOUSE', quantity: 1, unitPriceCents: 2499 }],
-      shipTo: { name: 'Alice Example', street: 'Research Station 1', city: 'McMurdo', postalCode: '0000', country: 'AQ' },
+      shipTo: {
+        name: 'Alice Example',
+        street: 'Research Station 1',
+        city: 'McMurdo',
+        postalCode: '0000',
+        country: 'AQ',
+      },
     },
   },
   {

@@ -128,11 +128,28 @@ export function buildTimeline(source: TimelineSource): Timeline {
     const child = source.stepInstances?.get(step.doActivity);
     // Inside a step's sub-orchestration each retry is its own attempt; without it, the runs seen
     // by the saga are the attempts.
-    const attempts = child === undefined ? stepRuns : activityRuns(child.historyEvents).filter((run) => run.activity === step.doActivity);
-    const entry = stepEntry(step, source.saga?.steps.find((s) => s.step === step.key), stepRuns, attempts, finished);
+    const attempts =
+      child === undefined
+        ? stepRuns
+        : activityRuns(child.historyEvents).filter((run) => run.activity === step.doActivity);
+    const entry = stepEntry(
+      step,
+      source.saga?.steps.find((s) => s.step === step.key),
+      stepRuns,
+      attempts,
+      finished,
+    );
     // Ending the saga does not end its children: a step still running may yet commit.
-    const orphaned = child !== undefined && entry.outcome === 'interrupted' && !finishedRuntimeStatuses.has(child.runtimeStatus);
-    drafts.push(orphaned ? { ...entry, detail: `the saga ended while this step ran; its sub-orchestration ${child.instanceId} is still ${child.runtimeStatus} and may yet commit` } : entry);
+    const orphaned =
+      child !== undefined && entry.outcome === 'interrupted' && !finishedRuntimeStatuses.has(child.runtimeStatus);
+    drafts.push(
+      orphaned
+        ? {
+            ...entry,
+            detail: `the saga ended while this step ran; its sub-orchestration ${child.instanceId} is still ${child.runtimeStatus} and may yet commit`,
+          }
+        : entry,
+    );
   }
   known.add(recordIncidentActivityName);
   // Activities outside the step table (a newer saga version's extra check, say) keep their own row.
@@ -144,9 +161,18 @@ export function buildTimeline(source: TimelineSource): Timeline {
   // Compensations are listed in the order the orchestrator dispatches them: latest step first.
   const compensations = [...sagaSteps]
     .reverse()
-    .map((step) => compensationEntry(step, source.saga?.steps.find((s) => s.step === step.key), byActivity.get(step.rejectActivity) ?? [], finished))
+    .map((step) =>
+      compensationEntry(
+        step,
+        source.saga?.steps.find((s) => s.step === step.key),
+        byActivity.get(step.rejectActivity) ?? [],
+        finished,
+      ),
+    )
     .filter((entry): entry is EntryDraft => entry !== undefined);
-  const incidents = (byActivity.get(recordIncidentActivityName) ?? []).map((run, index) => incidentEntry(run, index, finished));
+  const incidents = (byActivity.get(recordIncidentActivityName) ?? []).map((run, index) =>
+    incidentEntry(run, index, finished),
+  );
 
   const markers = markerDrafts(events);
   const startMs = firstDefined(
@@ -157,9 +183,14 @@ export function buildTimeline(source: TimelineSource): Timeline {
   );
   const allDrafts = [...forward, ...compensations, ...incidents];
   const endMs = finished
-    ? maxOf([epochMs(source.lastUpdatedTime), ...allDrafts.flatMap((draft) => draft.attempts.map((a) => a.endMs)), ...markers.map((m) => m.atMs)])
+    ? maxOf([
+        epochMs(source.lastUpdatedTime),
+        ...allDrafts.flatMap((draft) => draft.attempts.map((a) => a.endMs)),
+        ...markers.map((m) => m.atMs),
+      ])
     : source.now.getTime();
-  const span = startMs === undefined || endMs === undefined ? undefined : { startMs, endMs: Math.max(endMs, startMs + 1) };
+  const span =
+    startMs === undefined || endMs === undefined ? undefined : { startMs, endMs: Math.max(endMs, startMs + 1) };
 
   const scheduled = compensations.map((entry) => entry.attempts[0]?.startMs);
   return {
@@ -179,7 +210,12 @@ export function buildTimeline(source: TimelineSource): Timeline {
   };
 }
 
-const answerTypes = new Set(['TaskCompleted', 'TaskFailed', 'SubOrchestrationInstanceCompleted', 'SubOrchestrationInstanceFailed']);
+const answerTypes = new Set([
+  'TaskCompleted',
+  'TaskFailed',
+  'SubOrchestrationInstanceCompleted',
+  'SubOrchestrationInstanceFailed',
+]);
 const schedulingTypes = new Set(['TaskScheduled', 'SubOrchestrationInstanceCreated']);
 
 /**
@@ -199,7 +235,9 @@ function activityRuns(events: readonly Record<string, unknown>[]): ActivityRun[]
       activity,
       ...optional('startMs', startMs),
       ...optional('endMs', epochMs(event.Timestamp)),
-      ...(failed ? { outcome: 'failed' as const, error: failureText(event.Reason) } : { outcome: 'completed' as const, result: event.Result }),
+      ...(failed
+        ? { outcome: 'failed' as const, error: failureText(event.Reason) }
+        : { outcome: 'completed' as const, result: event.Result }),
     });
   }
   for (const event of events) {
@@ -239,7 +277,10 @@ export function stepActivityOf(input: unknown): string | undefined {
 }
 
 /** An entry before the timeline's span is known: times as epoch milliseconds, runs not yet laid out. */
-interface EntryDraft extends Pick<TimelineEntry, 'id' | 'group' | 'step' | 'activity' | 'label' | 'outcome' | 'detail'> {
+interface EntryDraft extends Pick<
+  TimelineEntry,
+  'id' | 'group' | 'step' | 'activity' | 'label' | 'outcome' | 'detail'
+> {
   readonly startMs?: number;
   readonly endMs?: number;
   readonly attempts: readonly ActivityRun[];
@@ -272,7 +313,8 @@ function stepEntry(
 /** What the orchestrator recorded about a step; the history fills in what it does not say. */
 function stepVerdict(state: StepState, fromHistory: Verdict, finished: boolean): Verdict {
   if (state.error !== undefined) return { outcome: 'failed', detail: failureText(state.error) };
-  if (state.reason !== undefined) return { outcome: 'rejected', detail: `${state.reason.code}: ${state.reason.message}` };
+  if (state.reason !== undefined)
+    return { outcome: 'rejected', detail: `${state.reason.code}: ${state.reason.message}` };
   if (state.completedAt !== undefined || state.ref !== undefined) {
     return { outcome: 'succeeded', ...optional('detail', state.ref) };
   }
@@ -299,14 +341,21 @@ function historyVerdict(runs: readonly ActivityRun[], attempts: readonly Activit
   if (last.outcome === 'running' || (last.outcome === 'failed' && !finished && runs === attempts)) {
     if (finished) return { outcome: 'interrupted', detail: 'the instance ended while this ran' };
     if (lastAttempt?.outcome === 'failed') {
-      return { outcome: 'running', detail: `${attemptText(attempts)} failed: ${lastAttempt.error ?? 'error'}; waiting to retry` };
+      return {
+        outcome: 'running',
+        detail: `${attemptText(attempts)} failed: ${lastAttempt.error ?? 'error'}; waiting to retry`,
+      };
     }
     return { outcome: 'running', detail: attemptText(attempts.length > 0 ? attempts : runs) };
   }
   if (last.outcome === 'failed') return { outcome: 'failed', ...optional('detail', last.error) };
-  const result = last.result as { ok?: unknown; ref?: unknown; reason?: { code?: unknown; message?: unknown } } | null | undefined;
+  const result = last.result as
+    { ok?: unknown; ref?: unknown; reason?: { code?: unknown; message?: unknown } } | null | undefined;
   if (result?.ok === false) {
-    return { outcome: 'rejected', detail: `${String(result.reason?.code ?? 'rejected')}: ${String(result.reason?.message ?? '')}`.trim() };
+    return {
+      outcome: 'rejected',
+      detail: `${String(result.reason?.code ?? 'rejected')}: ${String(result.reason?.message ?? '')}`.trim(),
+    };
   }
   return { outcome: 'succeeded', ...optional('detail', typeof result?.ref === 'string' ? result.ref : undefined) };
 }
@@ -341,17 +390,22 @@ function compensationEntry(
   if (state?.status === 'compensated') {
     verdict = { outcome: 'compensated', ...optional('detail', effectOf(last?.result)) };
   } else if (state?.status === 'compensation-failed') {
-    verdict = { outcome: 'compensation-failed', ...optional('detail', state.compensationError === undefined ? undefined : failureText(state.compensationError)) };
+    verdict = {
+      outcome: 'compensation-failed',
+      ...optional('detail', state.compensationError === undefined ? undefined : failureText(state.compensationError)),
+    };
   } else if (last?.outcome === 'completed') {
     verdict = { outcome: 'compensated', ...optional('detail', effectOf(last.result)) };
   } else if (finished) {
-    verdict = last?.outcome === 'failed'
-      ? { outcome: 'compensation-failed', ...optional('detail', last.error) }
-      : { outcome: 'interrupted', detail: 'the instance ended while this compensation ran' };
+    verdict =
+      last?.outcome === 'failed'
+        ? { outcome: 'compensation-failed', ...optional('detail', last.error) }
+        : { outcome: 'interrupted', detail: 'the instance ended while this compensation ran' };
   } else {
-    verdict = last?.outcome === 'failed'
-      ? { outcome: 'running', detail: `${attemptText(runs)} failed: ${last.error ?? 'error'}; waiting to retry` }
-      : { outcome: 'running', detail: attemptText(runs) };
+    verdict =
+      last?.outcome === 'failed'
+        ? { outcome: 'running', detail: `${attemptText(runs)} failed: ${last.error ?? 'error'}; waiting to retry` }
+        : { outcome: 'running', detail: attemptText(runs) };
   }
   return {
     id: `compensation-${step.key}`,
@@ -392,7 +446,9 @@ function orderForward(drafts: readonly EntryDraft[]): EntryDraft[] {
   const others = drafts.filter((draft) => draft.step === undefined);
   const ordered = [...steps];
   for (const other of others.sort((a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity))) {
-    const before = ordered.findIndex((draft) => draft.startMs !== undefined && other.startMs !== undefined && draft.startMs > other.startMs);
+    const before = ordered.findIndex(
+      (draft) => draft.startMs !== undefined && other.startMs !== undefined && draft.startMs > other.startMs,
+    );
     const firstPending = ordered.findIndex((draft) => draft.startMs === undefined);
     const at = before >= 0 ? before : firstPending >= 0 ? firstPending : ordered.length;
     ordered.splice(at, 0, other);
@@ -426,8 +482,10 @@ function markerDrafts(events: readonly Record<string, unknown>[]): MarkerDraft[]
         break;
       case 'ExecutionCompleted':
         // A termination ends with ExecutionCompleted(Terminated) as well; its marker is already there.
-        if (event.OrchestrationStatus === 'Completed') markers.push({ kind: 'completed', atMs, label: 'orchestration completed' });
-        if (event.OrchestrationStatus === 'Failed') markers.push({ kind: 'failed', atMs, label: 'orchestration failed' });
+        if (event.OrchestrationStatus === 'Completed')
+          markers.push({ kind: 'completed', atMs, label: 'orchestration completed' });
+        if (event.OrchestrationStatus === 'Failed')
+          markers.push({ kind: 'failed', atMs, label: 'orchestration failed' });
         break;
       default:
         break;
@@ -438,7 +496,8 @@ function markerDrafts(events: readonly Record<string, unknown>[]): MarkerDraft[]
 
 function finishEntry(draft: EntryDraft, span: { startMs: number; endMs: number } | undefined): TimelineEntry {
   // Running work reaches "now"; work the end of the instance cut off reaches that end.
-  const endMs = draft.outcome === 'running' || draft.outcome === 'interrupted' ? (span?.endMs ?? draft.endMs) : draft.endMs;
+  const endMs =
+    draft.outcome === 'running' || draft.outcome === 'interrupted' ? (span?.endMs ?? draft.endMs) : draft.endMs;
   return {
     id: draft.id,
     group: draft.group,
@@ -449,7 +508,10 @@ function finishEntry(draft: EntryDraft, span: { startMs: number; endMs: number }
     ...optional('detail', draft.detail),
     ...optional('startedAt', draft.startMs === undefined ? undefined : iso(draft.startMs)),
     ...optional('endedAt', endMs === undefined ? undefined : iso(endMs)),
-    ...optional('durationText', draft.startMs !== undefined && endMs !== undefined ? formatDuration(endMs - draft.startMs) : undefined),
+    ...optional(
+      'durationText',
+      draft.startMs !== undefined && endMs !== undefined ? formatDuration(endMs - draft.startMs) : undefined,
+    ),
     attempts: draft.attempts.map((run) => attemptView(run, span)),
   };
 }
@@ -471,7 +533,11 @@ function attemptView(run: ActivityRun, span: { startMs: number; endMs: number } 
   };
 }
 
-function barPosition(offsetMs: number, lengthMs: number, span: { startMs: number; endMs: number }): { leftPct: number; widthPct: number } {
+function barPosition(
+  offsetMs: number,
+  lengthMs: number,
+  span: { startMs: number; endMs: number },
+): { leftPct: number; widthPct: number } {
   const widthPct = Math.max(pct(lengthMs, span), minBarPct);
   const leftPct = Math.min(pct(offsetMs, span), 100 - widthPct);
   return { leftPct: round(Math.max(leftPct, 0)), widthPct: round(widthPct) };

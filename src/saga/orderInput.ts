@@ -41,32 +41,32 @@ const text = (max: number) =>
 
 const orderLineSchema = z.strictObject(
   {
-  sku: z
-    .string({ error: requiredOr('a string') })
-    .regex(/^[A-Z0-9][A-Z0-9-]{0,39}$/, { error: 'must be an upper-case SKU code such as SKU-KEYBOARD' }),
-  quantity: z
-    .number({ error: requiredOr('a number') })
-    .int({ error: 'must be a whole number' })
-    .positive({ error: 'must be greater than 0' })
-    .max(1_000, { error: 'must be at most 1000' }),
-  unitPriceCents: z
-    .number({ error: requiredOr('a number') })
-    .int({ error: 'must be a whole number of cents' })
-    .positive({ error: 'must be greater than 0' })
-    .max(10_000_000, { error: 'must be at most 10000000 cents' }),
+    sku: z
+      .string({ error: requiredOr('a string') })
+      .regex(/^[A-Z0-9][A-Z0-9-]{0,39}$/, { error: 'must be an upper-case SKU code such as SKU-KEYBOARD' }),
+    quantity: z
+      .number({ error: requiredOr('a number') })
+      .int({ error: 'must be a whole number' })
+      .positive({ error: 'must be greater than 0' })
+      .max(1_000, { error: 'must be at most 1000' }),
+    unitPriceCents: z
+      .number({ error: requiredOr('a number') })
+      .int({ error: 'must be a whole number of cents' })
+      .positive({ error: 'must be greater than 0' })
+      .max(10_000_000, { error: 'must be at most 10000000 cents' }),
   },
   { error: requiredOr('an order line object') },
 );
 
 const addressSchema = z.strictObject(
   {
-  name: text(100),
-  street: text(200),
-  city: text(100),
-  postalCode: text(20),
-  country: z
-    .string({ error: requiredOr('a string') })
-    .regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166 two-letter country code such as NL' }),
+    name: text(100),
+    street: text(200),
+    city: text(100),
+    postalCode: text(20),
+    country: z
+      .string({ error: requiredOr('a string') })
+      .regex(/^[A-Z]{2}$/, { error: 'must be an ISO 3166 two-letter country code such as NL' }),
   },
   { error: requiredOr('an address object') },
 );

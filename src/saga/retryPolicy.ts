@@ -79,11 +79,10 @@ export function readRetryPolicies(reader: SettingsReader): RetryPolicies {
   return {
     step: {
       ...shared,
-      maxAttempts: reader.integer(
-        retrySettingNames.stepMaxAttempts,
-        defaultRetryPolicies.step.maxAttempts,
-        { min: 1, max: 20 },
-      ),
+      maxAttempts: reader.integer(retrySettingNames.stepMaxAttempts, defaultRetryPolicies.step.maxAttempts, {
+        min: 1,
+        max: 20,
+      }),
     },
     compensation: {
       ...shared,

@@ -41,7 +41,12 @@ function percentile(sorted: readonly number[], p: number): number | null {
 
 export function summarize(values: readonly number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
+  return {
+    count: sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+  };
 }
 
 const FINISHED_PHASES = new Set(['completed', 'rejected', 'failed']);
@@ -71,12 +76,16 @@ export function sagaFigures(samples: readonly SagaStatusSample[]): SagaFigures {
     else failed++;
     if (finished) endToEnd.push(Date.parse(state.updatedAt) - Date.parse(state.startedAt));
     for (const step of state.steps) {
-      if (step.startedAt !== undefined && step.completedAt !== undefined) steps[step.step].push(Date.parse(step.completedAt) - Date.parse(step.startedAt));
+      if (step.startedAt !== undefined && step.completedAt !== undefined)
+        steps[step.step].push(Date.parse(step.completedAt) - Date.parse(step.startedAt));
     }
   }
   return {
     total: samples.length,
     outcomes: { running, completed, rejectedAt, failed, needsAttention, other },
-    latency: { endToEnd: summarize(endToEnd), steps: { A: summarize(steps.A), B: summarize(steps.B), C: summarize(steps.C) } },
+    latency: {
+      endToEnd: summarize(endToEnd),
+      steps: { A: summarize(steps.A), B: summarize(steps.B), C: summarize(steps.C) },
+    },
   };
 }

@@ -58,7 +58,10 @@ export function cosmosClientOptions(
   };
 }
 
-export function createCosmosClient(settings: CosmosSettings, overrides: Partial<CosmosClientOptions> = {}): CosmosClient {
+export function createCosmosClient(
+  settings: CosmosSettings,
+  overrides: Partial<CosmosClientOptions> = {},
+): CosmosClient {
   return new CosmosClient(cosmosClientOptions(settings, overrides));
 }
 

@@ -26,8 +26,7 @@ export interface StockDocument {
 }
 
 export type ReserveStockResult =
-  | { readonly ok: true; readonly reservationId: string }
-  | { readonly ok: false; readonly reason: BusinessReason };
+  { readonly ok: true; readonly reservationId: string } | { readonly ok: false; readonly reason: BusinessReason };
 
 export function newStockDocument(sku: string, name: string, available: number): StockDocument {
   return { id: sku, sku, name, available, reserved: 0, holds: {}, releases: {} };
@@ -168,7 +167,12 @@ function decideTakeBack(stock: StockDocument | undefined, sagaId: string, now: D
   };
 }
 
-async function takeBackHolds(container: Container, sagaId: string, lines: readonly OrderLine[], now: Date): Promise<void> {
+async function takeBackHolds(
+  container: Container,
+  sagaId: string,
+  lines: readonly OrderLine[],
+  now: Date,
+): Promise<void> {
   for (const line of lines) {
     await updateOptimistically<StockDocument, void>(
       container,

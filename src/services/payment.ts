@@ -49,8 +49,7 @@ export interface ChargeRequest {
 }
 
 export type ChargePaymentResult =
-  | { readonly ok: true; readonly paymentId: string }
-  | { readonly ok: false; readonly reason: BusinessReason };
+  { readonly ok: true; readonly paymentId: string } | { readonly ok: false; readonly reason: BusinessReason };
 
 export function newAccountDocument(
   customerId: string,
@@ -95,15 +94,24 @@ export async function chargePayment(
  * v2's credit check: would the charge go through? Reads the account and changes nothing, so it
  * needs no compensation; the charge itself still decides under ETag concurrency.
  */
-export async function checkCredit(container: Container, request: ChargeRequest, now: Date = new Date()): Promise<CreditCheckResult> {
-  const current = await readDocument<AccountDocument>(container, { id: request.customerId, partitionKey: request.customerId }, `check credit of ${request.customerId}`);
+export async function checkCredit(
+  container: Container,
+  request: ChargeRequest,
+  now: Date = new Date(),
+): Promise<CreditCheckResult> {
+  const current = await readDocument<AccountDocument>(
+    container,
+    { id: request.customerId, partitionKey: request.customerId },
+    `check credit of ${request.customerId}`,
+  );
   const decision = decideCharge(current?.document, request, now);
-  return decision.result.kind === 'refused' ? { ok: false, reason: decision.result.reason } : { ok: true, creditCheckId: `credit-${request.sagaId}` };
+  return decision.result.kind === 'refused'
+    ? { ok: false, reason: decision.result.reason }
+    : { ok: true, creditCheckId: `credit-${request.sagaId}` };
 }
 
 export type CreditCheckResult =
-  | { readonly ok: true; readonly creditCheckId: string }
-  | { readonly ok: false; readonly reason: BusinessReason };
+  { readonly ok: true; readonly creditCheckId: string } | { readonly ok: false; readonly reason: BusinessReason };
 
 /** Compensation of step B. Idempotent; refunding what was never charged succeeds and moves no money. */
 export async function refundPayment(
@@ -150,7 +158,8 @@ export function decideCharge(
   if (existing?.refundedAt !== undefined) {
     return refuse({ code: 'payment-cancelled', message: 'the payment for this order was already cancelled' });
   }
-  if (existing?.chargedAt !== undefined) return { kind: 'keep', result: { kind: 'charged', account, charge: existing } };
+  if (existing?.chargedAt !== undefined)
+    return { kind: 'keep', result: { kind: 'charged', account, charge: existing } };
   if (request.currency !== account.currency) {
     return refuse({
       code: 'currency-mismatch',

@@ -14,7 +14,5 @@ export function pruneMarkers<TMarker>(
   now: Date,
 ): Record<string, TMarker> {
   const cutoff = now.getTime() - markerRetentionMs;
-  return Object.fromEntries(
-    Object.entries(markers).filter(([, marker]) => Date.parse(lastTouched(marker)) >= cutoff),
-  );
+  return Object.fromEntries(Object.entries(markers).filter(([, marker]) => Date.parse(lastTouched(marker)) >= cutoff));
 }

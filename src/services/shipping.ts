@@ -27,8 +27,7 @@ export interface ShipmentDocument {
 }
 
 export type BookShipmentResult =
-  | { readonly ok: true; readonly shipmentId: string }
-  | { readonly ok: false; readonly reason: BusinessReason };
+  { readonly ok: true; readonly shipmentId: string } | { readonly ok: false; readonly reason: BusinessReason };
 
 export function shipmentId(sagaId: string): string {
   return `shipment-${sagaId}`;

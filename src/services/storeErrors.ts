@@ -42,7 +42,7 @@ export class StoreError extends CosmosCallError {
 export function storeFailure(operation: string, error: unknown): TransientStoreError | StoreError {
   if (error instanceof TransientStoreError || error instanceof StoreError) return error;
   const code = errorCode(error);
-  const message = error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error);
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error);
   if (isTransient(error, code)) {
     return new TransientStoreError(operation, code, `transient failure (${code ?? 'timeout'}): ${message}`, {
       cause: error,

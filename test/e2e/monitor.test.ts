@@ -32,7 +32,8 @@ let azurite: RunningAzurite;
 let cosmos: CosmosTestServer;
 let proxy: FaultyCosmosProxy;
 /** Payments wait at the proxy: a saga stays Running at step B until `proxy.release()`. */
-const holdPayments = (): void => proxy.inject({ kind: { type: 'hold' }, times: Infinity, matches: documentWritesTo('payments') });
+const holdPayments = (): void =>
+  proxy.inject({ kind: { type: 'hold' }, times: Infinity, matches: documentWritesTo('payments') });
 let host: HostProcess;
 let browser: Browser;
 let page: Page;
@@ -47,16 +48,22 @@ beforeAll(async () => {
   const settings = { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'saga-monitor-e2e' };
   await seedDemoData({ settings: readCosmosSettings(settings) });
   proxy = await startFaultyCosmosProxy(cosmos.endpoint);
-  host = await startHostProcess(ROOT, { ...settings, COSMOS_ENDPOINT: proxy.endpoint, AzureWebJobsStorage: azurite.connectionString });
+  host = await startHostProcess(ROOT, {
+    ...settings,
+    COSMOS_ENDPOINT: proxy.endpoint,
+    AzureWebJobsStorage: azurite.connectionString,
+  });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     // The browser logs every 4xx as "Failed to load resource"; those are checked one by one below.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      pageErrors.push(message.text());
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) failedRequests.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
+    if (response.status() >= 400)
+      failedRequests.push(`${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`);
   });
 });
 
@@ -77,7 +84,11 @@ async function screenshot(name: string): Promise<void> {
 
 /** Starts a saga through the public API, as another client would; answers its instance id. */
 async function postOrder(body: string): Promise<string> {
-  const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(`${host.url}/api/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
   expect(response.status).toBe(202);
   return ((await response.json()) as { id: string }).id;
 }
@@ -110,7 +121,10 @@ async function detailStatus(status: string): Promise<void> {
 }
 
 /** Clicks an action, checks the confirmation names the instance, fills it in, confirms. */
-async function confirmAction(action: string, fill: (dialog: Page) => Promise<void> = async () => undefined): Promise<void> {
+async function confirmAction(
+  action: string,
+  fill: (dialog: Page) => Promise<void> = async () => undefined,
+): Promise<void> {
   await page.click(`#detail-actions button[data-action="${action}"]`);
   const dialog = page.locator('#confirm-dialog');
   await dialog.waitFor({ state: 'visible' });
@@ -120,7 +134,9 @@ async function confirmAction(action: string, fill: (dialog: Page) => Promise<voi
   await dialog.waitFor({ state: 'hidden' });
 }
 
-async function readJson(response: Response): Promise<{ errors?: { path: string; message: string }[] } & Record<string, unknown>> {
+async function readJson(
+  response: Response,
+): Promise<{ errors?: { path: string; message: string }[] } & Record<string, unknown>> {
   return (await response.json()) as { errors?: { path: string; message: string }[] } & Record<string, unknown>;
 }
 
@@ -149,7 +165,9 @@ describe('the saga monitor in a browser', () => {
     // No clicks from here: the list refreshes by itself while either saga runs.
     await page.waitForSelector(row(completedId, 'Completed'), { timeout: 30_000 });
     await page.waitForSelector(row(rejectedId, 'Completed'), { timeout: 30_000 });
-    await page.waitForSelector(`${row(rejectedId)} td:has-text("rejected at C: destination-not-served")`, { timeout: 30_000 });
+    await page.waitForSelector(`${row(rejectedId)} td:has-text("rejected at C: destination-not-served")`, {
+      timeout: 30_000,
+    });
     expect(await page.textContent(`${row(completedId)} td:nth-child(3)`)).toBe('completed');
     expect(await page.textContent(`${row(completedId)} td:nth-child(6)`)).toMatch(/\d+(\.\d)? (ms|s)$/);
     await page.waitForSelector('#refresh-state:text-is("Nothing running")');
@@ -194,7 +212,9 @@ describe('the saga monitor in a browser', () => {
     expect(await entry('compensation-A').getAttribute('data-outcome')).toBe('compensated');
     expect(await entry('compensation-B').getAttribute('data-outcome')).toBe('compensated');
     // Running in parallel: dispatched at the same moment, drawn side by side.
-    expect(await entry('compensation-A').getAttribute('data-started-at')).toBe(await entry('compensation-B').getAttribute('data-started-at'));
+    expect(await entry('compensation-A').getAttribute('data-started-at')).toBe(
+      await entry('compensation-B').getAttribute('data-started-at'),
+    );
     expect(await page.getAttribute('#timeline .tl-parallel', 'data-parallel')).toBe('true');
     const barA = await entry('compensation-A').locator('.tl-bar').boundingBox();
     const barB = await entry('compensation-B').locator('.tl-bar').boundingBox();
@@ -222,9 +242,13 @@ describe('the saga monitor in a browser', () => {
     await page.waitForSelector(`#detail-id:text-is("${id}")`);
     await page.waitForSelector('#detail-input:has-text("onerror")');
 
-    expect(await page.textContent('#detail-input')).toContain('"name": "<img src=x onerror=\\"window.__monitorXss=1\\">"');
+    expect(await page.textContent('#detail-input')).toContain(
+      '"name": "<img src=x onerror=\\"window.__monitorXss=1\\">"',
+    );
     expect(await page.locator('#detail-panel img').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as unknown as { __monitorXss?: number }).__monitorXss)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __monitorXss?: number }).__monitorXss),
+    ).toBeUndefined();
   });
 
   it('suspends, resumes, raises an event to and terminates a saga that is waiting at B', async () => {
@@ -234,7 +258,9 @@ describe('the saga monitor in a browser', () => {
     await page.click('#refresh-now');
     await page.waitForSelector(row(terminatedId, 'Running'), { timeout: 30_000 });
     await openInstance(terminatedId);
-    await page.waitForSelector('#timeline .tl-row[data-entry-id="step-B"][data-outcome="running"]', { timeout: 30_000 });
+    await page.waitForSelector('#timeline .tl-row[data-entry-id="step-B"][data-outcome="running"]', {
+      timeout: 30_000,
+    });
     await page.waitForSelector('#refresh-state:has-text("1 running")');
 
     await confirmAction('suspend', (p) => p.fill('#confirm-reason', 'checking the payment'));
@@ -312,9 +338,16 @@ describe('the saga monitor in a browser', () => {
 
   it('filters by runtime status and time range, and pages through the task hub with the continuation token', async () => {
     // Enough sagas for several pages of five.
-    const more = await Promise.all(['order-ok.json', 'order-rejected-at-a-no-stock.json', 'order-rejected-at-b-over-limit.json'].map((file) => postOrder(orderExample(file).body)));
+    const more = await Promise.all(
+      ['order-ok.json', 'order-rejected-at-a-no-stock.json', 'order-rejected-at-b-over-limit.json'].map((file) =>
+        postOrder(orderExample(file).body),
+      ),
+    );
     await Promise.all(more.map(finished));
-    const everything = (await readJson(await fetch(`${host.url}/api/monitor/instances?pageSize=100`))) as { instances: { instanceId: string }[]; continuationToken: string | null };
+    const everything = (await readJson(await fetch(`${host.url}/api/monitor/instances?pageSize=100`))) as {
+      instances: { instanceId: string }[];
+      continuationToken: string | null;
+    };
     expect(everything.continuationToken).toBeNull();
     const allIds = everything.instances.map((i) => i.instanceId).sort();
     expect(allIds.length).toBeGreaterThanOrEqual(8);
@@ -328,7 +361,9 @@ describe('the saga monitor in a browser', () => {
     const seen: string[] = [];
     for (let pageNumber = 1; ; pageNumber++) {
       await page.waitForSelector(`#page-info:has-text("Page ${pageNumber} ")`);
-      const ids = await page.locator('#instances-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance-id') ?? ''));
+      const ids = await page
+        .locator('#instances-body tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance-id') ?? ''));
       expect(ids.length).toBeGreaterThan(0);
       seen.push(...ids);
       if (pageNumber === 2) await screenshot('08-second-page');
@@ -344,7 +379,9 @@ describe('the saga monitor in a browser', () => {
     await page.click('#filter-apply');
     await page.waitForSelector('#instances[data-query^="status=Terminated&"]');
     await page.waitForSelector(row(terminatedId));
-    const statuses = await page.locator('#instances-body tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-runtime-status')));
+    const statuses = await page
+      .locator('#instances-body tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-runtime-status')));
     expect(new Set(statuses)).toEqual(new Set(['Terminated']));
     await screenshot('09-filtered-terminated');
 
@@ -382,8 +419,11 @@ describe('the monitor endpoints answer bad input with 4xx and say what is wrong'
   afterAll(() => proxy.release());
 
   const api = (pathAndQuery: string): string => `${host.url}/api/monitor${pathAndQuery}`;
-  const post = (pathAndQuery: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-    fetch(api(pathAndQuery), { method: 'POST', headers, body });
+  const post = (
+    pathAndQuery: string,
+    body: string,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => fetch(api(pathAndQuery), { method: 'POST', headers, body });
 
   async function expectProblem(response: Response, status: number, errorPath: string, message?: RegExp): Promise<void> {
     expect(response.status).toBe(status);
@@ -400,43 +440,103 @@ describe('the monitor endpoints answer bad input with 4xx and say what is wrong'
   });
 
   it('GET /api/monitor/instances: filters that are not filters', async () => {
-    await expectProblem(await fetch(api('/instances?status=Sleeping')), 400, 'query:status', /"Sleeping" is not a runtime status/);
+    await expectProblem(
+      await fetch(api('/instances?status=Sleeping')),
+      400,
+      'query:status',
+      /"Sleeping" is not a runtime status/,
+    );
     await expectProblem(await fetch(api('/instances?pageSize=0')), 400, 'query:pageSize', /from 1 to 100/);
     await expectProblem(await fetch(api('/instances?pageSize=500')), 400, 'query:pageSize');
     await expectProblem(await fetch(api('/instances?createdFrom=yesterday')), 400, 'query:createdFrom', /ISO 8601/);
-    await expectProblem(await fetch(api('/instances?createdFrom=2025-03-02T00:00:00Z&createdTo=2025-03-01T00:00:00Z')), 400, 'query:createdFrom', /later than createdTo/);
+    await expectProblem(
+      await fetch(api('/instances?createdFrom=2025-03-02T00:00:00Z&createdTo=2025-03-01T00:00:00Z')),
+      400,
+      'query:createdFrom',
+      /later than createdTo/,
+    );
     await expectProblem(await fetch(api('/instances?idPrefix=%3Cb%3E')), 400, 'query:idPrefix');
     await expectProblem(await fetch(api('/instances?includeSteps=maybe')), 400, 'query:includeSteps');
     await expectProblem(await fetch(api('/instances?sort=desc')), 400, 'query:sort', /not a filter/);
     await expectProblem(await fetch(api('/instances?continuationToken=%20spaces%20')), 400, 'query:continuationToken');
-    await expectProblem(await fetch(api('/instances?continuationToken=bm90LWEtdG9rZW4')), 400, 'query:continuationToken', /start again from the first page/);
+    await expectProblem(
+      await fetch(api('/instances?continuationToken=bm90LWEtdG9rZW4')),
+      400,
+      'query:continuationToken',
+      /start again from the first page/,
+    );
   });
 
   it('GET /api/monitor/instances/{id}: ids the monitor cannot use, and unknown ones', async () => {
-    await expectProblem(await fetch(api('/instances/%3Cscript%3E')), 400, 'route:id', /must start with a letter or digit/);
-    await expectProblem(await fetch(api('/instances/no-such-saga')), 404, 'route:id', /no instance with id "no-such-saga"/);
+    await expectProblem(
+      await fetch(api('/instances/%3Cscript%3E')),
+      400,
+      'route:id',
+      /must start with a letter or digit/,
+    );
+    await expectProblem(
+      await fetch(api('/instances/no-such-saga')),
+      404,
+      'route:id',
+      /no instance with id "no-such-saga"/,
+    );
   });
 
   it('POST /api/monitor/instances/{id}/{action}: wrong content, wrong fields, wrong state', async () => {
-    await expectProblem(await post(`/instances/${runningId}/terminate`, 'reason=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'header:Content-Type');
+    await expectProblem(
+      await post(`/instances/${runningId}/terminate`, 'reason=x', {
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+      415,
+      'header:Content-Type',
+    );
     await expectProblem(await post(`/instances/${runningId}/terminate`, '{"reason":'), 400, '$', /not valid JSON/);
-    await expectProblem(await post(`/instances/${runningId}/terminate`, '{"reason":"x","force":true}'), 400, '$.force', /not a field/);
-    await expectProblem(await post(`/instances/${runningId}/terminate`, JSON.stringify({ reason: 'x'.repeat(501) })), 400, '$.reason', /at most 500/);
+    await expectProblem(
+      await post(`/instances/${runningId}/terminate`, '{"reason":"x","force":true}'),
+      400,
+      '$.force',
+      /not a field/,
+    );
+    await expectProblem(
+      await post(`/instances/${runningId}/terminate`, JSON.stringify({ reason: 'x'.repeat(501) })),
+      400,
+      '$.reason',
+      /at most 500/,
+    );
     await expectProblem(await post(`/instances/${runningId}/raiseEvent`, '{"name":"no/slashes"}'), 400, '$.name');
-    await expectProblem(await post(`/instances/${runningId}/raiseEvent`, JSON.stringify({ name: 'Big', data: 'x'.repeat(20_000) })), 413, '$');
+    await expectProblem(
+      await post(`/instances/${runningId}/raiseEvent`, JSON.stringify({ name: 'Big', data: 'x'.repeat(20_000) })),
+      413,
+      '$',
+    );
     await expectProblem(await post(`/instances/${runningId}/rewind`, '{}'), 404, 'route:action', /not an action/);
     await expectProblem(await post(`/instances/${runningId}/purge`, '{}'), 404, 'route:action', /DELETE/);
-    await expectProblem(await post(`/instances/${runningId}/resume`, '{}'), 409, 'route:action', /is Running; resuming needs it to be Suspended/);
-    await expectProblem(await post(`/instances/${finishedId}/terminate`, '{}'), 409, 'route:action', /is Completed; terminating/);
+    await expectProblem(
+      await post(`/instances/${runningId}/resume`, '{}'),
+      409,
+      'route:action',
+      /is Running; resuming needs it to be Suspended/,
+    );
+    await expectProblem(
+      await post(`/instances/${finishedId}/terminate`, '{}'),
+      409,
+      'route:action',
+      /is Completed; terminating/,
+    );
     await expectProblem(await post('/instances/no-such-saga/terminate', '{}'), 404, 'route:id');
     await expectProblem(await post('/instances/%3Cx%3E/terminate', '{}'), 400, 'route:id');
     await expectProblem(
-      await post(`/instances/${runningId}/terminate`, '{}', { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }),
+      await post(`/instances/${runningId}/terminate`, '{}', {
+        'content-type': 'application/json',
+        'sec-fetch-site': 'cross-site',
+      }),
       403,
       'header:Sec-Fetch-Site',
     );
     // None of that touched the saga.
-    expect(((await readJson(await fetch(api(`/instances/${runningId}`)))) as { runtimeStatus: string }).runtimeStatus).toBe('Running');
+    expect(
+      ((await readJson(await fetch(api(`/instances/${runningId}`)))) as { runtimeStatus: string }).runtimeStatus,
+    ).toBe('Running');
   });
 
   it('DELETE /api/monitor/instances/{id}: only finished instances are purged', async () => {

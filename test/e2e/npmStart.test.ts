@@ -22,7 +22,11 @@ async function freePort(): Promise<number> {
 }
 
 function startNpmStart(env: Record<string, string>): { stop(): Promise<void>; url: Promise<string>; output(): string } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/start.js')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/start.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -57,22 +61,31 @@ afterAll(() => {
 
 describe('npm start on a machine with nothing running', () => {
   it('starts Azurite and Cosmos itself, serves the saga, keeps state across a restart, and stops Azurite on Ctrl-C', async (context) => {
-    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)) context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+      context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
     const env = { PORT: '0', COSMOS_ENDPOINT: `http://127.0.0.1:${await freePort()}` };
     let app = startNpmStart(env);
     let url = await app.url;
     expect(app.output()).toMatch(/Embedded Cosmos-protocol server on .* demo data loaded/);
-    const response = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: orderExample('order-ok.json').body });
+    const response = await fetch(`${url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: orderExample('order-ok.json').body,
+    });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    expect(await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/${id}`)).toMatchObject({ runtimeStatus: 'Completed' });
+    expect(await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/${id}`)).toMatchObject({
+      runtimeStatus: 'Completed',
+    });
     await app.stop();
     expect(fs.existsSync(azuriteDir)).toBe(true);
     expect((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)).toBe(false);
 
     app = startNpmStart(env);
     url = await app.url;
-    expect(await (await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`)).json()).toMatchObject({ runtimeStatus: 'Completed' });
+    expect(await (await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`)).json()).toMatchObject({
+      runtimeStatus: 'Completed',
+    });
     await app.stop();
   });
 });

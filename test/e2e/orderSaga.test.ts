@@ -18,7 +18,11 @@ let cosmos: CosmosClient;
 const settings: Record<string, string> = { COSMOS_DATABASE: 'saga-e2e' };
 
 async function availableStock(): Promise<Record<string, number>> {
-  const { resources } = await cosmos.database('saga-e2e').container('inventory').items.query<{ sku: string; available: number }>('SELECT c.sku, c.available FROM c').fetchAll();
+  const { resources } = await cosmos
+    .database('saga-e2e')
+    .container('inventory')
+    .items.query<{ sku: string; available: number }>('SELECT c.sku, c.available FROM c')
+    .fetchAll();
   return Object.fromEntries(resources.map((r) => [r.sku, r.available]));
 }
 
@@ -44,11 +48,16 @@ describe('the order saga end to end on the local host', () => {
   for (const example of orderExamples()) {
     it(`${example.file} → HTTP ${example.expected.httpStatus}${example.expected.saga ? `, saga ${example.expected.saga.outcome}` : ''}`, async () => {
       const before = await availableStock();
-      const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: example.body });
+      const response = await fetch(`${host.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: example.body,
+      });
       expect(response.status).toBe(example.expected.httpStatus);
       const body = (await response.json()) as { statusQueryGetUri?: string; errors?: { path: string }[] };
       if (!example.expected.saga) {
-        for (const errorPath of example.expected.errorPaths ?? []) expect(body.errors?.map((e) => e.path)).toContain(errorPath);
+        for (const errorPath of example.expected.errorPaths ?? [])
+          expect(body.errors?.map((e) => e.path)).toContain(errorPath);
         return;
       }
       expect(response.headers.get('location')).toBe(body.statusQueryGetUri);
@@ -59,19 +68,28 @@ describe('the order saga end to end on the local host', () => {
       expect(output.body).toMatchObject({ outcome: example.expected.saga.outcome });
       const after = await availableStock();
       if (example.expected.saga.outcome === 'completed') {
-        expect(Object.values(after).reduce((a, b) => a + b, 0)).toBeLessThan(Object.values(before).reduce((a, b) => a + b, 0));
+        expect(Object.values(after).reduce((a, b) => a + b, 0)).toBeLessThan(
+          Object.values(before).reduce((a, b) => a + b, 0),
+        );
       } else {
         // A rejected saga leaves no stock held: every reservation was compensated.
         expect(after).toEqual(before);
       }
-      const view = (await (await fetch(`${host.url}/api/orders/${String(status.instanceId)}`)).json()) as { runtimeStatus: string };
+      const view = (await (await fetch(`${host.url}/api/orders/${String(status.instanceId)}`)).json()) as {
+        runtimeStatus: string;
+      };
       expect(view.runtimeStatus).toBe('Completed');
     });
   }
 
   it('starts one saga per Idempotency-Key and answers a repeat with the same status URLs', async () => {
     const ok = orderExamples().find((e) => e.file === 'order-ok.json')!;
-    const send = (): Promise<Response> => fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': 'order-e2e-1' }, body: ok.body });
+    const send = (): Promise<Response> =>
+      fetch(`${host.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Idempotency-Key': 'order-e2e-1' },
+        body: ok.body,
+      });
     const [first, second] = await Promise.all([send(), send()]);
     expect([first.status, second.status]).toEqual([202, 202]);
     const a = (await first.json()) as { id: string; statusQueryGetUri: string };
@@ -79,7 +97,9 @@ describe('the order saga end to end on the local host', () => {
     expect(a.id).toBe(b.id);
     expect(a.statusQueryGetUri).toBe(b.statusQueryGetUri);
     await waitForStatus(a.statusQueryGetUri);
-    const instances = (await (await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?instanceIdPrefix=order-e2e-1`)).json()) as { name: string }[];
+    const instances = (await (
+      await fetch(`${host.url}/runtime/webhooks/durabletask/instances/?instanceIdPrefix=order-e2e-1`)
+    ).json()) as { name: string }[];
     // One saga (its steps run as sub-orchestrations order-e2e-1:A, :B, :C).
     expect(instances.filter((i) => i.name === 'sagaOrchestrator')).toHaveLength(1);
   });
@@ -91,7 +111,8 @@ describe('the order saga end to end on the local host', () => {
       latency: { endToEnd: { count: number; p50Ms: number }; steps: Record<string, { count: number }> };
     };
     const sagas = orderExamples().filter((e) => e.expected.saga);
-    const expectedRejected = (step: string): number => sagas.filter((e) => e.expected.saga?.outcome === 'rejected' && e.expected.saga.step === step).length;
+    const expectedRejected = (step: string): number =>
+      sagas.filter((e) => e.expected.saga?.outcome === 'rejected' && e.expected.saga.step === step).length;
     // Every example saga, plus the one started twice with an Idempotency-Key.
     expect(figures.total).toBe(sagas.length + 1);
     expect(figures.outcomes).toMatchObject({

@@ -20,7 +20,13 @@ let host: HostProcess;
 beforeAll(async () => {
   azurite = await startTestAzurite();
   cosmos = await startCosmosServer();
-  await seedDemoData({ settings: readCosmosSettings({ COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'saga-deadline' }) });
+  await seedDemoData({
+    settings: readCosmosSettings({
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: 'saga-deadline',
+    }),
+  });
   proxy = await startFaultyCosmosProxy(cosmos.endpoint);
   host = await startHostProcess(
     ROOT,
@@ -47,16 +53,24 @@ afterAll(async () => {
 describe('the saga deadline under time skipping', () => {
   it('compensates the steps when the deadline passes before they finish', async () => {
     proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
-    const response = await fetch(`${host.url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: orderExample('order-ok.json').body });
+    const response = await fetch(`${host.url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: orderExample('order-ok.json').body,
+    });
     expect(response.status).toBe(202);
     const { statusQueryGetUri } = (await response.json()) as { statusQueryGetUri: string };
     const done = await waitForStatus(statusQueryGetUri, undefined, 60_000);
     expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
     expect(done.output).toMatchObject({ status: 500, body: { outcome: 'failed', cause: 'deadline' } });
     // Payments are still down, so B's refund fails after its retries too: an incident, not silence.
-    expect(done.output).toMatchObject({ body: { compensated: ['A'], compensationFailed: ['B'], needsAttention: true } });
+    expect(done.output).toMatchObject({
+      body: { compensated: ['A'], compensationFailed: ['B'], needsAttention: true },
+    });
     expect((done.output as { body: { incidents: string[] } }).body.incidents).toHaveLength(1);
     // Minutes of saga time passed while the test waited at most a minute (waitForStatus above).
-    expect(new Date(String(done.lastUpdatedTime)).getTime() - new Date(String(done.createdTime)).getTime()).toBeGreaterThanOrEqual(5 * 60 * 1000);
+    expect(
+      new Date(String(done.lastUpdatedTime)).getTime() - new Date(String(done.createdTime)).getTime(),
+    ).toBeGreaterThanOrEqual(5 * 60 * 1000);
   });
 });

@@ -29,7 +29,13 @@ const env = (): Record<string, string> => ({
 beforeAll(async () => {
   azurite = await startTestAzurite();
   cosmos = await startCosmosServer();
-  await seedDemoData({ settings: readCosmosSettings({ COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_DATABASE: 'saga-versions' }) });
+  await seedDemoData({
+    settings: readCosmosSettings({
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: 'saga-versions',
+    }),
+  });
   proxy = await startFaultyCosmosProxy(cosmos.endpoint);
 });
 
@@ -47,23 +53,38 @@ interface Status {
 }
 
 async function startOrder(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: orderExample('order-ok.json').body });
+  const response = await fetch(`${url}/api/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: orderExample('order-ok.json').body,
+  });
   expect(response.status).toBe(202);
   return ((await response.json()) as { statusQueryGetUri: string }).statusQueryGetUri;
 }
 
 const activitiesOf = (status: Status): (string | undefined)[] =>
-  status.historyEvents.filter((e) => e.EventType === 'TaskCompleted' || e.EventType === 'SubOrchestrationInstanceCompleted').map((e) => e.FunctionName);
+  status.historyEvents
+    .filter((e) => e.EventType === 'TaskCompleted' || e.EventType === 'SubOrchestrationInstanceCompleted')
+    .map((e) => e.FunctionName);
 
 describe('deploying v2 of the saga with v1 sagas in flight', () => {
   it('finishes v1 sagas on the v1 path and runs new ones on v2', async () => {
     // v1 is running: payments answer 503, so every saga waits ten minutes to retry step B.
-    host = await startHostProcess(ROOT, { ...env(), AzureFunctionsJobHost__extensions__durableTask__defaultVersion: '1.0' });
+    host = await startHostProcess(ROOT, {
+      ...env(),
+      AzureFunctionsJobHost__extensions__durableTask__defaultVersion: '1.0',
+    });
     proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
     const v1 = [await startOrder(host.url), await startOrder(host.url)];
     // Wait until both are at step B (its first attempt failed, the retry timer is ten minutes off).
     for (const url of v1) {
-      await waitForStatus(url, (s) => (s as unknown as { customStatus?: { steps?: { step: string; status: string }[] } }).customStatus?.steps?.some((step) => step.step === 'B' && step.status === 'running') === true);
+      await waitForStatus(
+        url,
+        (s) =>
+          (s as unknown as { customStatus?: { steps?: { step: string; status: string }[] } }).customStatus?.steps?.some(
+            (step) => step.step === 'B' && step.status === 'running',
+          ) === true,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     const oldUrl = host.url;
@@ -73,7 +94,9 @@ describe('deploying v2 of the saga with v1 sagas in flight', () => {
     proxy.clear();
     host = await startHostProcess(ROOT, env(), { timeSkipping: true });
     for (const statusUrl of v1) {
-      const done = (await waitForStatus(`${statusUrl.replace(oldUrl, host.url)}&showHistory=true`)) as unknown as Status;
+      const done = (await waitForStatus(
+        `${statusUrl.replace(oldUrl, host.url)}&showHistory=true`,
+      )) as unknown as Status;
       expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
       expect(done.output.status).toBe(200);
       expect(activitiesOf(done)).not.toContain('checkCredit');

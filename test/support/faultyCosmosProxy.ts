@@ -71,7 +71,13 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
       }
       const forward = (): void => {
         const upstream = httpRequest(
-          { host: target.hostname, port: target.port, method, path, headers: { ...request.headers, host: target.host } },
+          {
+            host: target.hostname,
+            port: target.port,
+            method,
+            path,
+            headers: { ...request.headers, host: target.host },
+          },
           (upstreamResponse) => {
             const body: Buffer[] = [];
             upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));

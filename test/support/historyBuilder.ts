@@ -81,7 +81,9 @@ export interface OrchestratorState {
 }
 
 interface TestingUtils {
-  createOrchestrator(fn: OrchestrationHandler): (binding: unknown, context: InvocationContext) => Promise<OrchestratorState>;
+  createOrchestrator(
+    fn: OrchestrationHandler,
+  ): (binding: unknown, context: InvocationContext) => Promise<OrchestratorState>;
   DurableOrchestrationInput: new (
     instanceId: string,
     history: readonly SdkHistoryEvent[],
@@ -91,7 +93,11 @@ interface TestingUtils {
     defaultHttpAsyncRequestSleepTimeMillseconds: number,
     schemaVersion: number,
   ) => { upperSchemaVersionNew?: number };
-  DummyOrchestrationContext: new (functionName?: string, invocationId?: string, logHandler?: () => void) => InvocationContext;
+  DummyOrchestrationContext: new (
+    functionName?: string,
+    invocationId?: string,
+    logHandler?: () => void,
+  ) => InvocationContext;
 }
 
 const testingUtils = require('durable-functions/lib/src/util/testingUtils') as TestingUtils;
@@ -221,7 +227,9 @@ export class HistoryBuilder {
         timestamp: this.clock,
         isPlayed: false,
         taskScheduledId: taskId,
-        reason: child ? `Orchestrator function '${name}' failed: ${message}` : `Activity function '${name}' failed: ${message}`,
+        reason: child
+          ? `Orchestrator function '${name}' failed: ${message}`
+          : `Activity function '${name}' failed: ${message}`,
         details: `Error: ${message}\n    at remote stack frame (activities.js:1:1)`,
       }),
     );

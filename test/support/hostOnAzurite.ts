@@ -9,7 +9,11 @@ export interface HostOnAzurite {
 }
 
 /** The usual integration setup: a fresh Azurite of its own and the host on an app, using it. */
-export async function startHostOnAzurite(appDir: string, env: Record<string, string> = {}, options: { timeSkipping?: boolean } = {}): Promise<HostOnAzurite> {
+export async function startHostOnAzurite(
+  appDir: string,
+  env: Record<string, string> = {},
+  options: { timeSkipping?: boolean } = {},
+): Promise<HostOnAzurite> {
   const azurite = await startTestAzurite();
   try {
     const host = await startHostProcess(appDir, { AzureWebJobsStorage: azurite.connectionString, ...env }, options);

@@ -23,7 +23,11 @@ export interface HostProcess {
 }
 
 /** Runs the built host CLI as its own process, the way `npm start` does, on a free port. */
-export async function startHostProcess(appDir: string, env: Record<string, string>, options: { timeSkipping?: boolean } = {}): Promise<HostProcess> {
+export async function startHostProcess(
+  appDir: string,
+  env: Record<string, string>,
+  options: { timeSkipping?: boolean } = {},
+): Promise<HostProcess> {
   const args = [CLI, 'start', appDir, '--port', '0', ...(options.timeSkipping ? ['--time-skipping'] : [])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -66,13 +70,19 @@ export async function startHostProcess(appDir: string, env: Record<string, strin
 }
 
 /** Polls the status URL until the instance leaves Pending/Running (or the time is up). */
-export async function waitForStatus(statusUrl: string, until: (status: { runtimeStatus: string }) => boolean = (s) => ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus), timeoutMs = 30_000): Promise<Record<string, unknown> & { runtimeStatus: string }> {
+export async function waitForStatus(
+  statusUrl: string,
+  until: (status: { runtimeStatus: string }) => boolean = (s) =>
+    ['Completed', 'Failed', 'Terminated'].includes(s.runtimeStatus),
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown> & { runtimeStatus: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(statusUrl);
     const body = (await response.json()) as Record<string, unknown> & { runtimeStatus: string };
     if (until(body)) return body;
-    if (Date.now() > deadline) throw new Error(`instance still ${body.runtimeStatus} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`instance still ${body.runtimeStatus} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

@@ -38,7 +38,9 @@ export function orderExamples(): OrderExample[] {
   const expected = expectedOutcomesSchema.parse(
     JSON.parse(readFileSync(path.join(examplesDirectory, 'expected-outcomes.json'), 'utf8')),
   ).orders;
-  const files = readdirSync(orderExamplesDirectory).filter((file) => file.endsWith('.json')).sort();
+  const files = readdirSync(orderExamplesDirectory)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
   return files.map((file) => {
     const expectation = expected[file];
     if (expectation === undefined) throw new Error(`examples/expected-outcomes.json does not describe ${file}`);

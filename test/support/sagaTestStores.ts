@@ -12,7 +12,11 @@ export interface TestStores {
   readonly databaseId: string;
 }
 
-export async function createTestStores(endpoint: string, key: string, databaseId = `test-${randomUUID()}`): Promise<TestStores> {
+export async function createTestStores(
+  endpoint: string,
+  key: string,
+  databaseId = `test-${randomUUID()}`,
+): Promise<TestStores> {
   const client = createCosmosClient({ endpoint, key, databaseId });
   const stores = await ensureSagaContainers(client, databaseId);
   return { stores, client, databaseId };

@@ -30,7 +30,11 @@ function managementUrls(origin: string, hubName: string, id: string): Management
 }
 
 /** The payload the start API and `createCheckStatusResponse` answer with (the C# one has no rewind URL). */
-export function checkStatusPayload(origin: string, hubName: string, instanceId: string): Omit<ManagementUrls, 'rewindPostUri'> {
+export function checkStatusPayload(
+  origin: string,
+  hubName: string,
+  instanceId: string,
+): Omit<ManagementUrls, 'rewindPostUri'> {
   const { rewindPostUri: _rewind, ...urls } = managementUrls(origin, hubName, instanceId);
   return urls;
 }
@@ -39,7 +43,11 @@ export function checkStatusPayload(origin: string, hubName: string, instanceId: 
  * The `durableClient` input binding's data, as the extension sends it (BindingHelper): the SDK's
  * DurableClient talks to `rpcBaseUrl`, which here is this host's own Durable HTTP API.
  */
-export function durableClientBinding(publicOrigin: string, rpcOrigin: string, hubName: string): Record<string, unknown> {
+export function durableClientBinding(
+  publicOrigin: string,
+  rpcOrigin: string,
+  hubName: string,
+): Record<string, unknown> {
   const base = `${publicOrigin}${DURABLE_API_BASE}`;
   return {
     taskHubName: hubName,

@@ -26,13 +26,21 @@ const RUNNING_LIKE = new Set<RuntimeStatus>(['Running', 'Pending', 'ContinuedAsN
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 /** The extension maps unexpected exceptions to 500 with an ASP.NET HttpError body. */
 function serverError(res: ServerResponse, error: Error, type: string): void {
-  json(res, 500, { Message: 'Something went wrong while processing your request', ExceptionMessage: error.message, ExceptionType: type });
+  json(res, 500, {
+    Message: 'Something went wrong while processing your request',
+    ExceptionMessage: error.message,
+    ExceptionType: type,
+  });
 }
 
 /** Instance ids the extension accepts: no leading '@', none of / \ ? # or control characters, at most 256. */
@@ -41,7 +49,8 @@ export function instanceIdProblem(id: string): string | undefined {
   if (id.length > 256) return 'The instance id must be at most 256 characters long.';
   if (id.startsWith('@')) return "The instance id must not start with '@' (reserved for entities).";
   // eslint-disable-next-line no-control-regex
-  if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id)) return "The instance id must not contain '/', '\\', '?', '#' or control characters.";
+  if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id))
+    return "The instance id must not contain '/', '\\', '?', '#' or control characters.";
   return undefined;
 }
 
@@ -75,7 +84,8 @@ function positiveInt(url: URL, name: string): number | undefined {
   const value = url.searchParams.get(name);
   if (value === null) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw badRequest(`The query parameter ${name} must be a positive whole number, not '${value}'.`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw badRequest(`The query parameter ${name} must be a positive whole number, not '${value}'.`);
   return n;
 }
 
@@ -101,7 +111,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
 
   const checkHub = (ctx: RouteContext): void => {
     const hub = ctx.url.searchParams.get('taskHub');
-    if (hub && hub.toLowerCase() !== hubName.toLowerCase()) throw badRequest(`This host serves the task hub '${hubName}' only, not '${hub}'.`);
+    if (hub && hub.toLowerCase() !== hubName.toLowerCase())
+      throw badRequest(`This host serves the task hub '${hubName}' only, not '${hub}'.`);
   };
 
   const instance = async (ctx: RouteContext): Promise<InstanceRecord> => {
@@ -123,7 +134,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     if (RUNNING_LIKE.has(record.runtimeStatus)) {
       json(ctx.res, 202, body, { Location: ctx.url.toString(), 'Retry-After': '5' });
     } else {
-      const failedAs500 = record.runtimeStatus === 'Failed' && flag(ctx.url, 'returnInternalServerErrorOnFailure', false);
+      const failedAs500 =
+        record.runtimeStatus === 'Failed' && flag(ctx.url, 'returnInternalServerErrorOnFailure', false);
       json(ctx.res, failedAs500 ? 500 : 200, body);
     }
   };
@@ -132,14 +144,21 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   const answerStarted = async (ctx: RouteContext, instanceId: string): Promise<void> => {
     const timeout = positiveInt(ctx.url, 'timeout');
     const payload = checkStatusPayload(origin(ctx), hubName, instanceId);
-    const accepted = (): void => json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
+    const accepted = (): void =>
+      json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
     if (timeout === undefined) return accepted();
     const interval = (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000;
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const record = await engine.getRecord(instanceId);
-      if (record && record.runtimeStatus === 'Completed') return json(ctx.res, 200, JSON.parse(record.output ?? 'null'));
-      if (record && isFinished(record)) return json(ctx.res, 200, statusPayload(record, { showInput: true, showHistory: false, showHistoryOutput: false }));
+      if (record && record.runtimeStatus === 'Completed')
+        return json(ctx.res, 200, JSON.parse(record.output ?? 'null'));
+      if (record && isFinished(record))
+        return json(
+          ctx.res,
+          200,
+          statusPayload(record, { showInput: true, showHistory: false, showHistoryOutput: false }),
+        );
       if (Date.now() + interval > deadline) return accepted();
       await new Promise((resolve) => setTimeout(resolve, Math.min(interval, 100)));
     }
@@ -155,9 +174,15 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     if (problem) throw badRequest(problem);
     const input = await jsonBody(ctx, false);
     try {
-      await engine.startInstance({ name: fn.name, instanceId, input, version: ctx.url.searchParams.get('version') || defaultVersion });
+      await engine.startInstance({
+        name: fn.name,
+        instanceId,
+        input,
+        version: ctx.url.searchParams.get('version') || defaultVersion,
+      });
     } catch (error) {
-      if (error instanceof InstanceAlreadyExistsError) return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      if (error instanceof InstanceAlreadyExistsError)
+        return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
     await answerStarted(ctx, instanceId);
@@ -176,7 +201,9 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
       continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,
     });
     // Entities live in the same hub but are not orchestrations: GET entities/{name} lists them.
-    const body = page.records.filter((r) => !r.instanceId.startsWith('@')).map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
+    const body = page.records
+      .filter((r) => !r.instanceId.startsWith('@'))
+      .map((r) => statusPayload(r, { showInput, showHistory: false, showHistoryOutput: false }));
     json(ctx.res, 200, body, page.continuationToken ? { 'x-ms-continuation-token': page.continuationToken } : {});
   };
 
@@ -184,7 +211,12 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     checkHub(ctx);
     const from = dateParam(ctx.url, 'createdTimeFrom');
     if (!from) throw badRequest('createdTimeFrom is required to purge instances by filter.');
-    const query = { createdTimeFrom: from, createdTimeTo: dateParam(ctx.url, 'createdTimeTo') ?? clock.now(), runtimeStatus: statusesParam(ctx.url), top: 100 };
+    const query = {
+      createdTimeFrom: from,
+      createdTimeTo: dateParam(ctx.url, 'createdTimeTo') ?? clock.now(),
+      runtimeStatus: statusesParam(ctx.url),
+      top: 100,
+    };
     let deleted = 0;
     let continuationToken: string | undefined;
     do {
@@ -196,7 +228,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   };
 
   const requireRunning = (record: InstanceRecord, action: string): void => {
-    if (isFinished(record)) throw gone(`The instance '${record.instanceId}' is ${record.runtimeStatus}; it cannot be ${action}.`);
+    if (isFinished(record))
+      throw gone(`The instance '${record.instanceId}' is ${record.runtimeStatus}; it cannot be ${action}.`);
   };
 
   const reason = (ctx: RouteContext): string | null => ctx.url.searchParams.get('reason');
@@ -213,7 +246,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   });
   server.route(['POST'], `${base}/instances/:id/raiseEvent/:event`, async (ctx) => {
     const contentType = String(ctx.req.headers['content-type'] ?? '');
-    if (!/^application\/json/i.test(contentType)) throw badRequest('Only application/json request content is supported');
+    if (!/^application\/json/i.test(contentType))
+      throw badRequest('Only application/json request content is supported');
     const record = await instance(ctx);
     const data = await jsonBody(ctx, true);
     requireRunning(record, 'sent events');
@@ -231,7 +265,12 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/suspend`, async (ctx) => {
     const record = await instance(ctx);
     requireRunning(record, 'suspended');
-    if (record.runtimeStatus === 'Suspended') return serverError(ctx.res, new Error(`The instance '${record.instanceId}' is already suspended.`), 'System.InvalidOperationException');
+    if (record.runtimeStatus === 'Suspended')
+      return serverError(
+        ctx.res,
+        new Error(`The instance '${record.instanceId}' is already suspended.`),
+        'System.InvalidOperationException',
+      );
     await engine.sendMessage(record.instanceId, historyEvents.executionSuspended(clock.now(), reason(ctx)));
     ctx.res.writeHead(202, { 'Content-Length': 0 });
     ctx.res.end();
@@ -239,7 +278,12 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/resume`, async (ctx) => {
     const record = await instance(ctx);
     requireRunning(record, 'resumed');
-    if (record.runtimeStatus !== 'Suspended') return serverError(ctx.res, new Error(`The instance '${record.instanceId}' is not suspended.`), 'System.InvalidOperationException');
+    if (record.runtimeStatus !== 'Suspended')
+      return serverError(
+        ctx.res,
+        new Error(`The instance '${record.instanceId}' is not suspended.`),
+        'System.InvalidOperationException',
+      );
     await engine.sendMessage(record.instanceId, historyEvents.executionResumed(clock.now(), reason(ctx)));
     ctx.res.writeHead(202, { 'Content-Length': 0 });
     ctx.res.end();
@@ -248,18 +292,31 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const record = await instance(ctx);
     const newId = flag(ctx.url, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : record.instanceId;
     try {
-      await engine.startInstance({ name: record.name, instanceId: newId, input: record.input, version: record.version });
+      await engine.startInstance({
+        name: record.name,
+        instanceId: newId,
+        input: record.input,
+        version: record.version,
+      });
     } catch (error) {
-      if (error instanceof InstanceAlreadyExistsError) return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      if (error instanceof InstanceAlreadyExistsError)
+        return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
     await answerStarted(ctx, newId);
   });
   server.route(['POST'], `${base}/instances/:id/rewind`, async (ctx) => {
     const record = await instance(ctx);
-    if (['Completed', 'Terminated', 'Canceled'].includes(record.runtimeStatus)) throw gone(`The instance '${record.instanceId}' is ${record.runtimeStatus}; only a failed instance can be rewound.`);
+    if (['Completed', 'Terminated', 'Canceled'].includes(record.runtimeStatus))
+      throw gone(
+        `The instance '${record.instanceId}' is ${record.runtimeStatus}; only a failed instance can be rewound.`,
+      );
     if (record.runtimeStatus !== 'Failed') {
-      return serverError(ctx.res, new Error('The rewind operation is only supported on failed orchestration instances.'), 'System.InvalidOperationException');
+      return serverError(
+        ctx.res,
+        new Error('The rewind operation is only supported on failed orchestration instances.'),
+        'System.InvalidOperationException',
+      );
     }
     await engine.rewind(record.instanceId, reason(ctx));
     ctx.res.writeHead(202, { 'Content-Length': 0 });

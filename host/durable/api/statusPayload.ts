@@ -45,15 +45,24 @@ export function statusPayload(record: InstanceRecord, options: StatusOptions, hi
     createdTime: statusTime(record.createdTime),
     lastUpdatedTime: statusTime(record.lastUpdatedTime),
   };
-  if (options.showHistory && history && record.runtimeStatus !== 'Pending') payload.historyEvents = historyForStatus(history, options);
+  if (options.showHistory && history && record.runtimeStatus !== 'Pending')
+    payload.historyEvents = historyForStatus(history, options);
   return payload;
 }
 
 const SCHEDULING = new Set([EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated]);
-const ANSWERS = new Set([EventType.TaskCompleted, EventType.TaskFailed, EventType.SubOrchestrationInstanceCompleted, EventType.SubOrchestrationInstanceFailed]);
+const ANSWERS = new Set([
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+]);
 
 /** The extension's `historyEvents` view (DurableClient.GetDurableOrchestrationStatusAsync), see the spec §8. */
-export function historyForStatus(history: HistoryEvent[], options: Pick<StatusOptions, 'showInput' | 'showHistoryOutput'>): Record<string, unknown>[] {
+export function historyForStatus(
+  history: HistoryEvent[],
+  options: Pick<StatusOptions, 'showInput' | 'showHistoryOutput'>,
+): Record<string, unknown>[] {
   const scheduledById = new Map<number, HistoryEvent>();
   const answered = new Set<number>();
   for (const e of history) {
@@ -83,7 +92,10 @@ export function historyForStatus(history: HistoryEvent[], options: Pick<StatusOp
         const scheduled = scheduledById.get(e.TaskScheduledId ?? -1);
         view.FunctionName = scheduled?.Name;
         view.ScheduledTime = scheduled?.Timestamp;
-        view.Input = type === EventType.SubOrchestrationInstanceCompleted || type === EventType.SubOrchestrationInstanceFailed ? parseStored(scheduled?.Input) : null;
+        view.Input =
+          type === EventType.SubOrchestrationInstanceCompleted || type === EventType.SubOrchestrationInstanceFailed
+            ? parseStored(scheduled?.Input)
+            : null;
         delete view.TaskScheduledId;
         if (options.showHistoryOutput && 'Result' in view) view.Result = parseStored(e.Result);
         else delete view.Result;

@@ -1,6 +1,11 @@
 import { derivedGuid } from './derivedGuid';
 import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
-import { ActionType, type DurableHttpRequestWire, type OrchestratorAction, type RetryOptionsWire } from './orchestratorAnswer';
+import {
+  ActionType,
+  type DurableHttpRequestWire,
+  type OrchestratorAction,
+  type RetryOptionsWire,
+} from './orchestratorAnswer';
 
 /** The extension runs callHttp as this built-in activity; its input is the request. */
 export const HTTP_ACTIVITY = 'BuiltIn::HttpActivity';
@@ -30,7 +35,14 @@ export type NewWork =
   | { kind: 'activity'; id: number; name: string; input: string | null }
   | { kind: 'timer'; id: number; fireAt: Date }
   | { kind: 'subOrchestration'; id: number; name: string; instanceId: string; input: string | null; version: string }
-  | { kind: 'entityMessage'; id: number; targetInstanceId: string; operation: string; requestId: string; request: string };
+  | {
+      kind: 'entityMessage';
+      id: number;
+      targetInstanceId: string;
+      operation: string;
+      requestId: string;
+      request: string;
+    };
 
 export interface ReplayResult {
   /** Scheduling events for work the history has not recorded yet, in id order. */
@@ -201,7 +213,10 @@ class RetryNode extends Node implements Parent {
     }
     const coefficient = this.options.backoffCoefficient ?? 1;
     const maxInterval = this.options.maxRetryIntervalInMilliseconds ?? SIX_DAYS_MS;
-    const delay = Math.min(this.options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, this.attempts - 1), maxInterval);
+    const delay = Math.min(
+      this.options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, this.attempts - 1),
+      maxInterval,
+    );
     this.waitingOn = this.start(this.mirror.newTimer(new Date(now + delay)));
   }
 }
@@ -224,7 +239,10 @@ class LongTimer extends Node implements Parent {
   private nextSlice(): Leaf {
     const now = this.mirror.now.getTime();
     const remaining = this.fireAt.getTime() - now;
-    const at = remaining > this.mirror.options.maxShortTimerMs ? new Date(now + this.mirror.options.longTimerIntervalMs) : this.fireAt;
+    const at =
+      remaining > this.mirror.options.maxShortTimerMs
+        ? new Date(now + this.mirror.options.longTimerIntervalMs)
+        : this.fireAt;
     const leaf = this.mirror.newTimer(at);
     leaf.parent = this;
     return leaf;
@@ -251,7 +269,9 @@ class HttpNode extends Node implements Parent {
   ) {
     super();
     if (request.tokenSource !== undefined && request.tokenSource !== null) {
-      throw new ReplayFailure('callHttp with a managed identity tokenSource is not supported by this host (there is no Azure identity locally).');
+      throw new ReplayFailure(
+        'callHttp with a managed identity tokenSource is not supported by this host (there is no Azure identity locally).',
+      );
     }
     this.polling = request.asynchronousPatternEnabled !== false;
     this.waitingOn = this.attach(mirror.newHttpRequest(request));
@@ -265,7 +285,14 @@ class HttpNode extends Node implements Parent {
   childSettled(child: Node): void {
     if (child !== this.waitingOn) return;
     if (child instanceof Leaf && child.kind === 'timer') {
-      this.waitingOn = this.attach(this.mirror.newHttpRequest({ ...this.request, method: 'GET', uri: this.location ?? this.request.uri, content: undefined }));
+      this.waitingOn = this.attach(
+        this.mirror.newHttpRequest({
+          ...this.request,
+          method: 'GET',
+          uri: this.location ?? this.request.uri,
+          content: undefined,
+        }),
+      );
       return;
     }
     if (child.failed || !(child instanceof Leaf)) {
@@ -383,7 +410,14 @@ class Mirror implements Parent {
       message.parent = this.options.instanceId;
       message.parentExecution = this.options.executionId;
     }
-    const leaf = new Leaf(id, 'sent', { kind: 'entityMessage', id, targetInstanceId: target, operation, requestId, request: JSON.stringify(message) });
+    const leaf = new Leaf(id, 'sent', {
+      kind: 'entityMessage',
+      id,
+      targetInstanceId: target,
+      operation,
+      requestId,
+      request: JSON.stringify(message),
+    });
     this.leaves.set(id, leaf);
     if (signal) leaf.fireAndForget();
     else this.calls.set(requestId, leaf);
@@ -414,7 +448,12 @@ class Mirror implements Parent {
     return leaf;
   }
 
-  private newSubOrchestration(name: string, instanceId: string | undefined, input: string | null, version: string): Leaf {
+  private newSubOrchestration(
+    name: string,
+    instanceId: string | undefined,
+    input: string | null,
+    version: string,
+  ): Leaf {
     this.options.checkFunction(name, 'orchestrator');
     const id = this.seq++;
     const childId = instanceId && instanceId.length > 0 ? instanceId : `${this.options.executionId}:${id}`;
@@ -425,21 +464,37 @@ class Mirror implements Parent {
 
   private build(action: OrchestratorAction): Node {
     const unsupported = UNSUPPORTED[action.actionType];
-    if (unsupported) throw new ReplayFailure(`${unsupported} is not supported by this host (the durable-functions SDK sends it only with replay schema V4, which the extension does not support either).`);
+    if (unsupported)
+      throw new ReplayFailure(
+        `${unsupported} is not supported by this host (the durable-functions SDK sends it only with replay schema V4, which the extension does not support either).`,
+      );
     switch (action.actionType) {
       case ActionType.CallActivity:
         return this.newTask(action.functionName ?? '', jsonText(action.input));
       case ActionType.CallActivityWithRetry:
-        return new RetryNode(this, action.retryOptions!, () => this.newTask(action.functionName ?? '', jsonText(action.input)));
+        return new RetryNode(this, action.retryOptions!, () =>
+          this.newTask(action.functionName ?? '', jsonText(action.input)),
+        );
       case ActionType.CallSubOrchestrator:
-        return this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version || this.options.defaultVersion || '');
+        return this.newSubOrchestration(
+          action.functionName ?? '',
+          action.instanceId,
+          jsonText(action.input),
+          action.version || this.options.defaultVersion || '',
+        );
       case ActionType.CallSubOrchestratorWithRetry:
         return new RetryNode(this, action.retryOptions!, () =>
-          this.newSubOrchestration(action.functionName ?? '', action.instanceId, jsonText(action.input), action.version || this.options.defaultVersion || ''),
+          this.newSubOrchestration(
+            action.functionName ?? '',
+            action.instanceId,
+            jsonText(action.input),
+            action.version || this.options.defaultVersion || '',
+          ),
         );
       case ActionType.CreateTimer: {
         const fireAt = new Date(action.fireAt ?? 0);
-        if (fireAt.getTime() - this.now.getTime() > this.options.maxShortTimerMs) return new LongTimer(this, fireAt, action.isCanceled === true);
+        if (fireAt.getTime() - this.now.getTime() > this.options.maxShortTimerMs)
+          return new LongTimer(this, fireAt, action.isCanceled === true);
         const leaf = this.newTimer(fireAt);
         if (action.isCanceled) leaf.cancel();
         return leaf;
@@ -458,7 +513,10 @@ class Mirror implements Parent {
         return new Done();
       case ActionType.WhenAll:
       case ActionType.WhenAny:
-        return new Compound(action.actionType === ActionType.WhenAll, (action.compoundActions ?? []).map((a) => this.build(a)));
+        return new Compound(
+          action.actionType === ActionType.WhenAll,
+          (action.compoundActions ?? []).map((a) => this.build(a)),
+        );
       default:
         throw new ReplayFailure(`The orchestrator returned an action of unknown type ${String(action.actionType)}.`);
     }
@@ -514,12 +572,19 @@ const KIND_OF_EVENT: Partial<Record<EventType, LeafKind>> = {
   [EventType.EventSent]: 'sent',
 };
 
-const KIND_WORDS: Record<LeafKind, string> = { task: 'an activity task', timer: 'a durable timer', sub: 'a sub-orchestration', sent: 'an entity operation' };
+const KIND_WORDS: Record<LeafKind, string> = {
+  task: 'an activity task',
+  timer: 'a durable timer',
+  sub: 'a sub-orchestration',
+  sent: 'an entity operation',
+};
 
 function nondeterminism(e: HistoryEvent, leaf: Leaf | undefined): string {
   const kind = KIND_OF_EVENT[e.EventType] ?? 'task';
   const name = e.Name ? ` and name '${e.Name}'` : '';
-  const now = leaf ? ` The current code scheduled ${KIND_WORDS[leaf.kind]}${leaf.work.kind !== 'timer' ? ` named '${workName(leaf.work)}'` : ''} with that sequence ID instead.` : '';
+  const now = leaf
+    ? ` The current code scheduled ${KIND_WORDS[leaf.kind]}${leaf.work.kind !== 'timer' ? ` named '${workName(leaf.work)}'` : ''} with that sequence ID instead.`
+    : '';
   return (
     `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled ${KIND_WORDS[kind]} with sequence ID ${e.EventId}${name}, ` +
     `but the current replay execution hasn't (yet?) scheduled this task.${now} Was a change made to the orchestrator code after this instance had already started running?`
@@ -543,7 +608,11 @@ function schedulingEvent(work: NewWork, at: Date): HistoryEvent {
  * Replays `history` (past events plus this episode's new ones) against the SDK's cumulative action
  * list and tells what is new, whether the C# loop would have finished, and what is still open.
  */
-export function replayActions(history: HistoryEvent[], actions: OrchestratorAction[], options: ReplayOptions): ReplayResult {
+export function replayActions(
+  history: HistoryEvent[],
+  actions: OrchestratorAction[],
+  options: ReplayOptions,
+): ReplayResult {
   const firstStart = history.find((e) => e.EventType === EventType.OrchestratorStarted);
   const mirror = new Mirror(options, actions, new Date(firstStart?.Timestamp ?? Date.now()));
   let failure: string | undefined;
@@ -564,14 +633,24 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
         case EventType.SubOrchestrationInstanceCreated:
         case EventType.EventSent: {
           const leaf = mirror.leaves.get(e.EventId);
-          const sameName = leaf && (leaf.work.kind === 'timer' || workName(leaf.work).toLowerCase() === (e.Name ?? '').toLowerCase());
+          const sameName =
+            leaf && (leaf.work.kind === 'timer' || workName(leaf.work).toLowerCase() === (e.Name ?? '').toLowerCase());
           if (!leaf || leaf.kind !== KIND_OF_EVENT[e.EventType] || !sameName) {
-            const recorded = e.EventType === EventType.TaskScheduled ? 'activity' : e.EventType === EventType.TimerCreated ? 'timer' : e.EventType === EventType.EventSent ? 'entityMessage' : 'subOrchestration';
+            const recorded =
+              e.EventType === EventType.TaskScheduled
+                ? 'activity'
+                : e.EventType === EventType.TimerCreated
+                  ? 'timer'
+                  : e.EventType === EventType.EventSent
+                    ? 'entityMessage'
+                    : 'subOrchestration';
             mismatch = {
               position,
               sequenceId: e.EventId,
               expected: { kind: recorded, ...(e.Name ? { name: e.Name } : {}) },
-              actual: leaf ? { kind: leaf.work.kind, ...(leaf.work.kind !== 'timer' ? { name: workName(leaf.work) } : {}) } : undefined,
+              actual: leaf
+                ? { kind: leaf.work.kind, ...(leaf.work.kind !== 'timer' ? { name: workName(leaf.work) } : {}) }
+                : undefined,
             };
             throw new ReplayFailure(nondeterminism(e, leaf));
           }
@@ -585,7 +664,8 @@ export function replayActions(history: HistoryEvent[], actions: OrchestratorActi
         case EventType.TimerFired: {
           const id = e.EventType === EventType.TimerFired ? e.TimerId : e.TaskScheduledId;
           const leaf = id === undefined ? undefined : mirror.leaves.get(id);
-          const failed = e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed;
+          const failed =
+            e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed;
           if (leaf && !leaf.done) leaf.answer(failed, e.Result);
           break;
         }

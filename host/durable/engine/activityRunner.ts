@@ -69,7 +69,12 @@ export class ActivityRunner {
     } catch (error) {
       this.observer.activity(HTTP_ACTIVITY, performance.now() - started, true);
       const message = error instanceof Error ? error.message : String(error);
-      return historyEvents.taskFailed(this.clock.now(), call.id, `Activity function '${HTTP_ACTIVITY}' failed:  ${message}`, failureDetails(error));
+      return historyEvents.taskFailed(
+        this.clock.now(),
+        call.id,
+        `Activity function '${HTTP_ACTIVITY}' failed:  ${message}`,
+        failureDetails(error),
+      );
     }
   }
 
@@ -102,7 +107,12 @@ export class ActivityRunner {
         this.observer.activity(fn.name, performance.now() - started, true);
         // The extension keeps the worker's leading space of the friendly message: "failed:  boom".
         const message = error instanceof Error ? error.message : String(error);
-        return historyEvents.taskFailed(this.clock.now(), call.id, `Activity function '${call.name}' failed:  ${message}`, failureDetails(error));
+        return historyEvents.taskFailed(
+          this.clock.now(),
+          call.id,
+          `Activity function '${call.name}' failed:  ${message}`,
+          failureDetails(error),
+        );
       }
     });
   }

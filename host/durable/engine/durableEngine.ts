@@ -1,7 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../../logging/hostLogger';
-import { StoreConflictError, type InstanceQuery, type InstanceRecord, type TaskHubStore, type Versioned } from '../../store/taskHubStore';
-import { dotNetTime, EventType, historyEvents, OrchestrationStatus, type HistoryEvent, type ParentInstance } from '../history/historyEvent';
+import {
+  StoreConflictError,
+  type InstanceQuery,
+  type InstanceRecord,
+  type TaskHubStore,
+  type Versioned,
+} from '../../store/taskHubStore';
+import {
+  dotNetTime,
+  EventType,
+  historyEvents,
+  OrchestrationStatus,
+  type HistoryEvent,
+  type ParentInstance,
+} from '../history/historyEvent';
 import { pendingWork } from '../history/pendingWork';
 import type { NewWork } from './actionReplay';
 import type { ActivityRunner } from './activityRunner';
@@ -9,7 +22,13 @@ import type { Clock } from './clock';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
 import { noObserver, type EngineObserver } from './engineObserver';
-import { entityIdOf, operationRequest, type EntityEpisodes, type OutgoingMessage, type RequestMessage } from './entityEpisode';
+import {
+  entityIdOf,
+  operationRequest,
+  type EntityEpisodes,
+  type OutgoingMessage,
+  type RequestMessage,
+} from './entityEpisode';
 
 interface QueuedMessage {
   event: HistoryEvent;
@@ -39,7 +58,10 @@ export interface StartRequest {
 
 /** The id is taken by an instance that has not finished (the extension answers 500). */
 export class InstanceAlreadyExistsError extends Error {
-  constructor(readonly instanceId: string, status: string) {
+  constructor(
+    readonly instanceId: string,
+    status: string,
+  ) {
     super(`An Orchestration instance with the status ${status} already exists.`);
   }
 }
@@ -126,7 +148,8 @@ export class DurableEngine {
       }
       existing = await this.deps.store.getInstance(request.instanceId);
     }
-    if (existing && !isFinished(existing.value)) throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
+    if (existing && !isFinished(existing.value))
+      throw new InstanceAlreadyExistsError(request.instanceId, existing.value.runtimeStatus);
     const record = this.newRecord(request, existing ? existing.value.generation + 1 : 0);
     let etag: string;
     try {
@@ -148,7 +171,11 @@ export class DurableEngine {
   }
 
   /** Appends a message (event, terminate, suspend, resume) to the instance's durable inbox, then runs it. */
-  async sendMessage(instanceId: string, event: HistoryEvent, messageId = newMessageId(this.deps.clock.now())): Promise<void> {
+  async sendMessage(
+    instanceId: string,
+    event: HistoryEvent,
+    messageId = newMessageId(this.deps.clock.now()),
+  ): Promise<void> {
     await this.deps.store.addMessage({ id: messageId, instanceId, event });
     this.deliver(instanceId, { event, storedId: messageId });
   }
@@ -177,21 +204,37 @@ export class DurableEngine {
     const record = found.value;
     const history = await this.getHistory(record);
     const now = this.deps.clock.now();
-    const rewound = (e: HistoryEvent): HistoryEvent => ({ ...e, EventType: EventType.GenericEvent, Data: `Rewound: ${EventType[e.EventType]}` });
-    const failedTasks = new Set(history.filter((e) => e.EventType === EventType.TaskFailed).map((e) => e.TaskScheduledId));
+    const rewound = (e: HistoryEvent): HistoryEvent => ({
+      ...e,
+      EventType: EventType.GenericEvent,
+      Data: `Rewound: ${EventType[e.EventType]}`,
+    });
+    const failedTasks = new Set(
+      history.filter((e) => e.EventType === EventType.TaskFailed).map((e) => e.TaskScheduledId),
+    );
     const failedChildren: string[] = [];
     const rewritten = history.map((e) => {
-      if (e.EventType === EventType.ExecutionCompleted && e.OrchestrationStatus === OrchestrationStatus.Failed) return rewound(e);
-      if (e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed) return rewound(e);
+      if (e.EventType === EventType.ExecutionCompleted && e.OrchestrationStatus === OrchestrationStatus.Failed)
+        return rewound(e);
+      if (e.EventType === EventType.TaskFailed || e.EventType === EventType.SubOrchestrationInstanceFailed)
+        return rewound(e);
       if (e.EventType === EventType.TaskScheduled && failedTasks.has(e.EventId)) return rewound(e);
       return e;
     });
     for (const e of history) {
       if (e.EventType !== EventType.SubOrchestrationInstanceFailed) continue;
-      const created = history.find((c) => c.EventType === EventType.SubOrchestrationInstanceCreated && c.EventId === e.TaskScheduledId);
+      const created = history.find(
+        (c) => c.EventType === EventType.SubOrchestrationInstanceCreated && c.EventId === e.TaskScheduledId,
+      );
       if (created?.InstanceId) failedChildren.push(created.InstanceId);
     }
-    const revived: InstanceRecord = { ...record, runtimeStatus: 'Running', output: null, completedTime: null, lastUpdatedTime: now };
+    const revived: InstanceRecord = {
+      ...record,
+      runtimeStatus: 'Running',
+      output: null,
+      completedTime: null,
+      lastUpdatedTime: now,
+    };
     const etag = await this.deps.store.replaceHistory(revived, found.etag, rewritten);
     const live = this.liveOf(instanceId);
     live.state = { record: { ...revived, historyChunks: 1 }, etag, history: rewritten };
@@ -206,10 +249,11 @@ export class DurableEngine {
     if (!childRewound) await this.sendMessage(instanceId, historyEvents.genericEvent(now, reason));
   }
 
-
   /** No episode runs or waits and no activity is in flight: only timers or outside events can move anything. */
   isIdle(): boolean {
-    return !this.recovering && this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0;
+    return (
+      !this.recovering && this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0
+    );
   }
 
   get queuedEpisodes(): number {
@@ -266,15 +310,32 @@ export class DurableEngine {
       }
       const open = pendingWork(history);
       const work: NewWork[] = [
-        ...open.activities.map((e): NewWork => ({ kind: 'activity', id: e.EventId, name: e.Name ?? '', input: e.Input ?? null })),
+        ...open.activities.map((e): NewWork => ({
+          kind: 'activity',
+          id: e.EventId,
+          name: e.Name ?? '',
+          input: e.Input ?? null,
+        })),
         ...open.timers.map((e): NewWork => ({ kind: 'timer', id: e.EventId, fireAt: new Date(e.FireAt ?? 0) })),
-        ...open.subOrchestrations.map(
-          (e): NewWork => ({ kind: 'subOrchestration', id: e.EventId, name: e.Name ?? '', instanceId: e.InstanceId ?? '', input: e.Input ?? null, version: e.Version ?? '' }),
-        ),
+        ...open.subOrchestrations.map((e): NewWork => ({
+          kind: 'subOrchestration',
+          id: e.EventId,
+          name: e.Name ?? '',
+          instanceId: e.InstanceId ?? '',
+          input: e.Input ?? null,
+          version: e.Version ?? '',
+        })),
         // Entity requests may not have reached the entity before the crash; it runs each request id once.
         ...open.entityMessages.map((e): NewWork => {
           const request = JSON.parse(e.Input ?? '{}') as RequestMessage;
-          return { kind: 'entityMessage', id: e.EventId, targetInstanceId: e.InstanceId ?? '', operation: e.Name ?? '', requestId: request.id, request: e.Input ?? '{}' };
+          return {
+            kind: 'entityMessage',
+            id: e.EventId,
+            targetInstanceId: e.InstanceId ?? '',
+            operation: e.Name ?? '',
+            requestId: request.id,
+            request: e.Input ?? '{}',
+          };
         }),
       ];
       if (record.runtimeStatus !== 'Suspended' || work.length > 0) await this.dispatch(record, work);
@@ -288,7 +349,15 @@ export class DurableEngine {
   private liveOf(instanceId: string): LiveInstance {
     let live = this.live.get(instanceId);
     if (!live) {
-      live = { id: instanceId, state: undefined, queue: [], wake: false, running: false, scheduled: false, stalled: false };
+      live = {
+        id: instanceId,
+        state: undefined,
+        queue: [],
+        wake: false,
+        running: false,
+        scheduled: false,
+        stalled: false,
+      };
       this.live.set(instanceId, live);
     }
     return live;
@@ -321,7 +390,12 @@ export class DurableEngine {
   }
 
   private pump(): void {
-    while (!this.stopping && !this.recovering && this.activeEpisodes < this.deps.maxConcurrentOrchestrations && this.ready.length > 0) {
+    while (
+      !this.stopping &&
+      !this.recovering &&
+      this.activeEpisodes < this.deps.maxConcurrentOrchestrations &&
+      this.ready.length > 0
+    ) {
       const live = this.ready.shift()!;
       live.scheduled = false;
       live.running = true;
@@ -357,7 +431,12 @@ export class DurableEngine {
       }
       const observer = this.deps.observer ?? noObserver;
       const episodeStarted = performance.now();
-      const result = await this.deps.episodes.run({ record: state.record, past: state.history, messages: batch.map((m) => m.event), now: this.deps.clock.now() });
+      const result = await this.deps.episodes.run({
+        record: state.record,
+        past: state.history,
+        messages: batch.map((m) => m.event),
+        now: this.deps.clock.now(),
+      });
       observer.episode(state.record.name, performance.now() - episodeStarted);
       const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
       // Messages an episode did not consume (the instance is suspended) wait for the next one.
@@ -405,14 +484,24 @@ export class DurableEngine {
         this.deps.logger.warn(`Instance ${live.id} changed in storage while it ran; reloading it. (${error.message})`);
         return;
       }
-      this.deps.logger.error(`Episode of ${live.id} failed and will be retried: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.deps.logger.error(
+        `Episode of ${live.id} failed and will be retried: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 
-  private async runEntityBatch(live: LiveInstance, state: NonNullable<LiveInstance['state']>, batch: QueuedMessage[]): Promise<void> {
+  private async runEntityBatch(
+    live: LiveInstance,
+    state: NonNullable<LiveInstance['state']>,
+    batch: QueuedMessage[],
+  ): Promise<void> {
     if (batch.length === 0) return;
-    const result = await this.deps.entities.run(state.record, batch.map((m) => m.event), this.deps.clock.now());
+    const result = await this.deps.entities.run(
+      state.record,
+      batch.map((m) => m.event),
+      this.deps.clock.now(),
+    );
     const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
     const etag = await this.deps.store.commitEpisode({
       record: result.record,
@@ -465,7 +554,12 @@ export class DurableEngine {
   /** Sends an operation to an entity from a client (signalEntity). */
   async signalEntity(instanceId: string, operation: string, input: string | null): Promise<void> {
     await this.ensureEntity(instanceId);
-    const request: RequestMessage = { op: operation, id: randomUUID(), signal: true, ...(input !== null ? { input } : {}) };
+    const request: RequestMessage = {
+      op: operation,
+      id: randomUUID(),
+      signal: true,
+      ...(input !== null ? { input } : {}),
+    };
     await this.sendMessage(instanceId, operationRequest(request, this.deps.clock.now()), request.id);
   }
 
@@ -475,14 +569,18 @@ export class DurableEngine {
     for (const item of work) {
       switch (item.kind) {
         case 'activity':
-          void this.deps.activities.run({ instanceId: record.instanceId, id: item.id, name: item.name, input: item.input }).then((event) => {
-            this.deliver(record.instanceId, { event });
-          });
+          void this.deps.activities
+            .run({ instanceId: record.instanceId, id: item.id, name: item.name, input: item.input })
+            .then((event) => {
+              this.deliver(record.instanceId, { event });
+            });
           break;
         case 'timer': {
           const fireAt = item.fireAt;
           this.deps.timers.arm(fireAt, () =>
-            this.deliver(record.instanceId, { event: historyEvents.timerFired(this.deps.clock.now(), item.id, dotNetTime(fireAt)) }),
+            this.deliver(record.instanceId, {
+              event: historyEvents.timerFired(this.deps.clock.now(), item.id, dotNetTime(fireAt)),
+            }),
           );
           break;
         }
@@ -490,13 +588,22 @@ export class DurableEngine {
           await this.startChild(record, item);
           break;
         case 'entityMessage':
-          await this.sendAll([{ instanceId: item.targetInstanceId, messageId: item.requestId, event: historyEvents.eventRaised(this.deps.clock.now(), 'op', item.request) }]);
+          await this.sendAll([
+            {
+              instanceId: item.targetInstanceId,
+              messageId: item.requestId,
+              event: historyEvents.eventRaised(this.deps.clock.now(), 'op', item.request),
+            },
+          ]);
           break;
       }
     }
   }
 
-  private async startChild(parent: InstanceRecord, work: Extract<NewWork, { kind: 'subOrchestration' }>): Promise<void> {
+  private async startChild(
+    parent: InstanceRecord,
+    work: Extract<NewWork, { kind: 'subOrchestration' }>,
+  ): Promise<void> {
     const link: ParentInstance = {
       Name: parent.name,
       Version: parent.version,
@@ -504,14 +611,32 @@ export class DurableEngine {
       OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
     };
     const fail = (reason: string): Promise<void> =>
-      this.sendMessage(parent.instanceId, historyEvents.subOrchestrationFailed(this.deps.clock.now(), work.id, reason, `Message: ${reason}, StackTrace: `), `subfail-${parent.executionId}-${work.id}`);
-    if (work.instanceId === parent.instanceId || work.instanceId === parent.parent?.OrchestrationInstance.InstanceId || work.instanceId.startsWith('@')) {
-      return fail(`A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`);
+      this.sendMessage(
+        parent.instanceId,
+        historyEvents.subOrchestrationFailed(
+          this.deps.clock.now(),
+          work.id,
+          reason,
+          `Message: ${reason}, StackTrace: `,
+        ),
+        `subfail-${parent.executionId}-${work.id}`,
+      );
+    if (
+      work.instanceId === parent.instanceId ||
+      work.instanceId === parent.parent?.OrchestrationInstance.InstanceId ||
+      work.instanceId.startsWith('@')
+    ) {
+      return fail(
+        `A sub-orchestration cannot use the instance id '${work.instanceId}' (its own, its parent's, or one starting with '@').`,
+      );
     }
     // The parent's committed history (SubOrchestrationInstanceCreated) is the durable record of
     // the start, and recovery starts a child that is missing: so the child is written for the
     // first time by its first episode, and a child whose id is taken is started carefully then.
-    const record = this.newRecord({ name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link }, 0);
+    const record = this.newRecord(
+      { name: work.name, instanceId: work.instanceId, input: work.input, version: work.version, parent: link },
+      0,
+    );
     const live = this.liveOf(record.instanceId);
     if (live.state || live.running) {
       await this.startChildCarefully(record);
@@ -527,7 +652,9 @@ export class DurableEngine {
     const link = child.parent!;
     const parentId = link.OrchestrationInstance.InstanceId;
     const existing = await this.deps.store.getInstance(child.instanceId);
-    const sameLink = existing?.value.parent?.OrchestrationInstance.ExecutionId === link.OrchestrationInstance.ExecutionId && existing.value.parent?.TaskScheduleId === link.TaskScheduleId;
+    const sameLink =
+      existing?.value.parent?.OrchestrationInstance.ExecutionId === link.OrchestrationInstance.ExecutionId &&
+      existing.value.parent?.TaskScheduleId === link.TaskScheduleId;
     if (sameLink) {
       // Already started: its own episodes carry on. State read here could be older than what an
       // episode of the child commits meanwhile (recovery wakes children too), so it is not kept:
@@ -539,11 +666,24 @@ export class DurableEngine {
       return;
     }
     try {
-      await this.startInstance({ name: child.name, instanceId: child.instanceId, input: child.input, version: child.version, parent: link });
+      await this.startInstance({
+        name: child.name,
+        instanceId: child.instanceId,
+        input: child.input,
+        version: child.version,
+        parent: link,
+      });
     } catch (error) {
       if (!(error instanceof InstanceAlreadyExistsError)) throw error;
       const reason = `${error.message} (instance id '${child.instanceId}')`;
-      this.deliver(parentId, { event: historyEvents.subOrchestrationFailed(this.deps.clock.now(), link.TaskScheduleId, reason, `Message: ${reason}, StackTrace: `) });
+      this.deliver(parentId, {
+        event: historyEvents.subOrchestrationFailed(
+          this.deps.clock.now(),
+          link.TaskScheduleId,
+          reason,
+          `Message: ${reason}, StackTrace: `,
+        ),
+      });
     }
   }
 
@@ -560,7 +700,12 @@ export class DurableEngine {
     const event =
       record.runtimeStatus === 'Completed'
         ? historyEvents.subOrchestrationCompleted(now, scheduledId, record.output)
-        : historyEvents.subOrchestrationFailed(now, scheduledId, record.output ?? '', `Message: ${record.output ?? ''}, StackTrace: `);
+        : historyEvents.subOrchestrationFailed(
+            now,
+            scheduledId,
+            record.output ?? '',
+            `Message: ${record.output ?? ''}, StackTrace: `,
+          );
     this.deliver(parent.OrchestrationInstance.InstanceId, { event });
   }
 }

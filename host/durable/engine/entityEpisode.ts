@@ -99,27 +99,53 @@ export class EntityEpisodes {
     let next = current;
     if (batch.length > 0) {
       const answer = await this.invoke(record, current, batch);
-      next = { exists: answer.entityExists, state: answer.entityExists ? (answer.entityState ?? null) : null, recent: [...seen].slice(-RECENT_LIMIT) };
+      next = {
+        exists: answer.entityExists,
+        state: answer.entityExists ? (answer.entityState ?? null) : null,
+        recent: [...seen].slice(-RECENT_LIMIT),
+      };
       batch.forEach((request, i) => {
         if (request.signal || !request.parent) return;
         const result = answer.results[i] ?? { isError: true, result: JSON.stringify('the entity gave no result') };
         const response: Record<string, unknown> = { result: result.result ?? null };
         if (result.isError) response.exceptionType = 'Error';
-        outgoing.push({ instanceId: request.parent, messageId: `resp-${request.id}`, event: historyEvents.eventRaised(now, request.id, JSON.stringify(response)) });
+        outgoing.push({
+          instanceId: request.parent,
+          messageId: `resp-${request.id}`,
+          event: historyEvents.eventRaised(now, request.id, JSON.stringify(response)),
+        });
       });
       answer.signals.forEach((signal, i) => {
         const origin = batch[0]?.id ?? '';
         // Derived, so re-running the batch after a crash sends the same ids.
         const id = derivedGuid(record.instanceId, origin, i);
-        const request: RequestMessage = { op: signal.name, id, signal: true, ...(signal.input ? { input: signal.input } : {}) };
-        outgoing.push({ instanceId: schedulerId(signal.target.name, signal.target.key), messageId: id, event: operationRequest(request, now) });
+        const request: RequestMessage = {
+          op: signal.name,
+          id,
+          signal: true,
+          ...(signal.input ? { input: signal.input } : {}),
+        };
+        outgoing.push({
+          instanceId: schedulerId(signal.target.name, signal.target.key),
+          messageId: id,
+          event: operationRequest(request, now),
+        });
       });
     }
-    const updated: InstanceRecord = { ...record, runtimeStatus: 'Running', lastUpdatedTime: now, input: JSON.stringify(next) };
+    const updated: InstanceRecord = {
+      ...record,
+      runtimeStatus: 'Running',
+      lastUpdatedTime: now,
+      input: JSON.stringify(next),
+    };
     return { record: updated, consumed, outgoing };
   }
 
-  private async invoke(record: InstanceRecord, state: EntityRecordState, batch: RequestMessage[]): Promise<EntityAnswer> {
+  private async invoke(
+    record: InstanceRecord,
+    state: EntityRecordState,
+    batch: RequestMessage[],
+  ): Promise<EntityAnswer> {
     const { name, key } = entityIdOf(record.instanceId);
     const fn = this.registry.find(name, 'entity');
     const failAll = (message: string): EntityAnswer => ({
@@ -144,4 +170,3 @@ export class EntityEpisodes {
     }
   }
 }
-

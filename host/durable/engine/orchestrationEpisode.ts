@@ -2,9 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker } from '../../app/invokeFunction';
 import type { InstanceRecord } from '../../store/taskHubStore';
-import { completedTaskId, EventType, historyEvents, OrchestrationStatus, type HistoryEvent } from '../history/historyEvent';
+import {
+  completedTaskId,
+  EventType,
+  historyEvents,
+  OrchestrationStatus,
+  type HistoryEvent,
+} from '../history/historyEvent';
 import { taskIds } from '../history/pendingWork';
-import { DEFAULT_HTTP_SLEEP_MS, HTTP_ACTIVITY, replayActions, ReplayFailure, type NewWork, type ReplayOptions } from './actionReplay';
+import {
+  DEFAULT_HTTP_SLEEP_MS,
+  HTTP_ACTIVITY,
+  replayActions,
+  ReplayFailure,
+  type NewWork,
+  type ReplayOptions,
+} from './actionReplay';
 import { readAnswer, type OrchestratorAnswer } from './orchestratorAnswer';
 import { noVersioning, versionMismatch, type VersioningPolicy } from './versioning';
 import type { HostLogger } from '../../logging/hostLogger';
@@ -42,7 +55,9 @@ export function isFinished(record: InstanceRecord): boolean {
   return FINISHED.has(record.runtimeStatus);
 }
 
-function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activity' | 'orchestrator' | 'entity') => void {
+function functionCheck(
+  registry: FunctionRegistry,
+): (name: string, kind: 'activity' | 'orchestrator' | 'entity') => void {
   return (name: string, kind: 'activity' | 'orchestrator' | 'entity'): void => {
     if (name === HTTP_ACTIVITY) return;
     const trigger = kind === 'activity' ? 'activity' : kind === 'entity' ? 'entity' : 'orchestration';
@@ -58,8 +73,20 @@ function functionCheck(registry: FunctionRegistry): (name: string, kind: 'activi
 }
 
 /** The extension's replay settings for Azure Storage: timers over 6 days are split into 3-day slices. */
-export function replayOptions(registry: FunctionRegistry, executionId: string, defaultVersion = '', instanceId = ''): ReplayOptions {
-  return { executionId, instanceId, defaultVersion, maxShortTimerMs: 6 * DAY_MS, longTimerIntervalMs: 3 * DAY_MS, checkFunction: functionCheck(registry) };
+export function replayOptions(
+  registry: FunctionRegistry,
+  executionId: string,
+  defaultVersion = '',
+  instanceId = '',
+): ReplayOptions {
+  return {
+    executionId,
+    instanceId,
+    defaultVersion,
+    maxShortTimerMs: 6 * DAY_MS,
+    longTimerIntervalMs: 3 * DAY_MS,
+    checkFunction: functionCheck(registry),
+  };
 }
 
 export interface OrchestratorCall {
@@ -83,7 +110,10 @@ export async function invokeOrchestrator(
   call: OrchestratorCall,
 ): Promise<{ answer: OrchestratorAnswer; threw: boolean }> {
   const orchestrator = registry.find(call.name, 'orchestration');
-  if (!orchestrator) throw new ReplayFailure(`The function '${call.name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+  if (!orchestrator)
+    throw new ReplayFailure(
+      `The function '${call.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+    );
   const binding = {
     history: call.history,
     input: call.input === null ? null : JSON.parse(call.input),
@@ -131,7 +161,13 @@ export class OrchestrationEpisodes {
   async run(input: EpisodeInput): Promise<EpisodeResult> {
     const { now } = input;
     const record: InstanceRecord = { ...input.record, lastUpdatedTime: now };
-    const result: EpisodeResult = { record, newHistory: [], historyExecutionId: record.executionId, work: [], consumed: [] };
+    const result: EpisodeResult = {
+      record,
+      newHistory: [],
+      historyExecutionId: record.executionId,
+      work: [],
+      consumed: [],
+    };
     if (isFinished(record)) {
       // Late messages for a finished instance are dropped, as DTFx does.
       result.consumed = input.messages.map((_, i) => i);
@@ -141,7 +177,8 @@ export class OrchestrationEpisodes {
     const mismatch = versionMismatch(this.versioning, record.version);
     if (mismatch !== undefined && this.versioning.onMismatch === 'Reject') {
       // Left as it is, messages and all, for a worker whose version can run it.
-      if (!this.rejected.has(record.instanceId)) this.logger?.warn(`Not running ${record.instanceId}: ${mismatch} (versionFailureStrategy Reject)`);
+      if (!this.rejected.has(record.instanceId))
+        this.logger?.warn(`Not running ${record.instanceId}: ${mismatch} (versionFailureStrategy Reject)`);
       this.rejected.add(record.instanceId);
       return result;
     }
@@ -219,7 +256,11 @@ export class OrchestrationEpisodes {
     if (fresh.length === 1 && !starting) return result;
     if (mismatch !== undefined) {
       const message = `Orchestrator function '${record.name}' failed: ${mismatch}`;
-      result.newHistory = [...fresh, historyEvents.executionCompleted(now, -1, OrchestrationStatus.Failed, message), historyEvents.orchestratorCompleted(now)];
+      result.newHistory = [
+        ...fresh,
+        historyEvents.executionCompleted(now, -1, OrchestrationStatus.Failed, message),
+        historyEvents.orchestratorCompleted(now),
+      ];
       this.finish(record, 'Failed', message, now);
       return result;
     }
@@ -228,7 +269,13 @@ export class OrchestrationEpisodes {
     return result;
   }
 
-  private async replay(record: InstanceRecord, past: HistoryEvent[], fresh: HistoryEvent[], now: Date, result: EpisodeResult): Promise<void> {
+  private async replay(
+    record: InstanceRecord,
+    past: HistoryEvent[],
+    fresh: HistoryEvent[],
+    now: Date,
+    result: EpisodeResult,
+  ): Promise<void> {
     const history = [...past.map((e) => ({ ...e, IsPlayed: true })), ...fresh];
     let failure: string | undefined;
     let answer: { answer: OrchestratorAnswer; threw: boolean } | undefined;
@@ -247,12 +294,17 @@ export class OrchestrationEpisodes {
     }
 
     const actions = answer?.answer.actions[0] ?? [];
-    const replay = replayActions(history, actions, replayOptions(this.registry, record.executionId, this.versioning.defaultVersion, record.instanceId));
+    const replay = replayActions(
+      history,
+      actions,
+      replayOptions(this.registry, record.executionId, this.versioning.defaultVersion, record.instanceId),
+    );
     failure ??= replay.failure;
     const customStatus = answer?.answer.customStatus;
     if (customStatus !== undefined && customStatus !== null) {
       const text = JSON.stringify(customStatus);
-      if (text.length > MAX_CUSTOM_STATUS) failure ??= `The custom status is ${text.length} bytes when serialized; at most ${MAX_CUSTOM_STATUS} are allowed.`;
+      if (text.length > MAX_CUSTOM_STATUS)
+        failure ??= `The custom status is ${text.length} bytes when serialized; at most ${MAX_CUSTOM_STATUS} are allowed.`;
       else record.customStatus = text;
     } else {
       record.customStatus = null;
@@ -264,7 +316,9 @@ export class OrchestrationEpisodes {
       result.work = replay.newWork;
     }
     const settled = replay.driverDone && !replay.hasOpenTasks;
-    const error = answer?.threw ? (answer.answer.error ?? 'The orchestrator threw a value that is not an Error.') : undefined;
+    const error = answer?.threw
+      ? (answer.answer.error ?? 'The orchestrator threw a value that is not an Error.')
+      : undefined;
     if (failure !== undefined || (error !== undefined && settled)) {
       const message = `Orchestrator function '${record.name}' failed: ${failure ?? error}`;
       newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Failed, message));
@@ -289,7 +343,12 @@ export class OrchestrationEpisodes {
     result.newHistory = newHistory;
   }
 
-  private finish(record: InstanceRecord, status: 'Completed' | 'Failed' | 'Terminated', output: string | null, now: Date): void {
+  private finish(
+    record: InstanceRecord,
+    status: 'Completed' | 'Failed' | 'Terminated',
+    output: string | null,
+    now: Date,
+  ): void {
     record.runtimeStatus = status;
     record.output = output;
     record.completedTime = now;

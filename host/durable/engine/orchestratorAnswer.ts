@@ -78,7 +78,15 @@ export function readAnswer(returned: unknown, thrown: unknown): { answer: Orches
   }
   const answer = (typeof returned === 'string' ? JSON.parse(returned) : returned) as OrchestratorAnswer | undefined;
   if (!answer || !Array.isArray(answer.actions)) {
-    return { answer: { isDone: false, actions: [[]], error: 'The orchestrator function did not return an orchestration state; is it registered with df.app.orchestration?' }, threw: true };
+    return {
+      answer: {
+        isDone: false,
+        actions: [[]],
+        error:
+          'The orchestrator function did not return an orchestration state; is it registered with df.app.orchestration?',
+      },
+      threw: true,
+    };
   }
   return { answer, threw: false };
 }

@@ -34,10 +34,13 @@ export class TimerScheduler {
 
   private schedule(timer: ArmedTimer): void {
     const delay = timer.fireAt.getTime() - this.clock.now().getTime();
-    timer.handle = setTimeout(() => {
-      if (this.clock.now().getTime() >= timer.fireAt.getTime()) this.fire(timer);
-      else this.schedule(timer);
-    }, Math.min(Math.max(delay, 0), MAX_DELAY));
+    timer.handle = setTimeout(
+      () => {
+        if (this.clock.now().getTime() >= timer.fireAt.getTime()) this.fire(timer);
+        else this.schedule(timer);
+      },
+      Math.min(Math.max(delay, 0), MAX_DELAY),
+    );
   }
 
   private fire(timer: ArmedTimer): void {

@@ -87,7 +87,15 @@ export const historyEvents = {
   orchestratorCompleted: (at: Date) => event(EventType.OrchestratorCompleted, at),
   executionStarted: (
     at: Date,
-    f: { instanceId: string; executionId: string; name: string; version: string; input: string | null; parent: ParentInstance | null; generation: number },
+    f: {
+      instanceId: string;
+      executionId: string;
+      name: string;
+      version: string;
+      input: string | null;
+      parent: ParentInstance | null;
+      generation: number;
+    },
   ) =>
     event(EventType.ExecutionStarted, at, {
       OrchestrationInstance: { InstanceId: f.instanceId, ExecutionId: f.executionId },
@@ -104,20 +112,48 @@ export const historyEvents = {
   executionTerminated: (at: Date, reason: string | null) => event(EventType.ExecutionTerminated, at, { Input: reason }),
   executionSuspended: (at: Date, reason: string | null) => event(EventType.ExecutionSuspended, at, { Reason: reason }),
   executionResumed: (at: Date, reason: string | null) => event(EventType.ExecutionResumed, at, { Reason: reason }),
-  continueAsNew: (at: Date, id: number, input: string | null) => event(EventType.ContinueAsNew, at, { Result: input }, id),
-  taskScheduled: (at: Date, id: number, name: string, input: string | null) => event(EventType.TaskScheduled, at, { Name: name, Version: '', Input: input }, id),
-  taskCompleted: (at: Date, scheduledId: number, result: string | null) => event(EventType.TaskCompleted, at, { TaskScheduledId: scheduledId, Result: result }),
+  continueAsNew: (at: Date, id: number, input: string | null) =>
+    event(EventType.ContinueAsNew, at, { Result: input }, id),
+  taskScheduled: (at: Date, id: number, name: string, input: string | null) =>
+    event(EventType.TaskScheduled, at, { Name: name, Version: '', Input: input }, id),
+  taskCompleted: (at: Date, scheduledId: number, result: string | null) =>
+    event(EventType.TaskCompleted, at, { TaskScheduledId: scheduledId, Result: result }),
   taskFailed: (at: Date, scheduledId: number, reason: string, details: string) =>
-    event(EventType.TaskFailed, at, { TaskScheduledId: scheduledId, Reason: reason, Details: details, FailureDetails: null }),
-  subOrchestrationCreated: (at: Date, id: number, name: string, instanceId: string, input: string | null, version: string) =>
-    event(EventType.SubOrchestrationInstanceCreated, at, { Name: name, Version: version, InstanceId: instanceId, Input: input }, id),
+    event(EventType.TaskFailed, at, {
+      TaskScheduledId: scheduledId,
+      Reason: reason,
+      Details: details,
+      FailureDetails: null,
+    }),
+  subOrchestrationCreated: (
+    at: Date,
+    id: number,
+    name: string,
+    instanceId: string,
+    input: string | null,
+    version: string,
+  ) =>
+    event(
+      EventType.SubOrchestrationInstanceCreated,
+      at,
+      { Name: name, Version: version, InstanceId: instanceId, Input: input },
+      id,
+    ),
   subOrchestrationCompleted: (at: Date, scheduledId: number, result: string | null) =>
     event(EventType.SubOrchestrationInstanceCompleted, at, { TaskScheduledId: scheduledId, Result: result }),
   subOrchestrationFailed: (at: Date, scheduledId: number, reason: string, details: string) =>
-    event(EventType.SubOrchestrationInstanceFailed, at, { TaskScheduledId: scheduledId, Reason: reason, Details: details, FailureDetails: null }),
-  timerCreated: (at: Date, id: number, fireAt: Date) => event(EventType.TimerCreated, at, { FireAt: dotNetTime(fireAt) }, id),
-  timerFired: (at: Date, timerId: number, fireAt: string) => event(EventType.TimerFired, at, { TimerId: timerId, FireAt: fireAt }),
-  eventRaised: (at: Date, name: string, input: string | null) => event(EventType.EventRaised, at, { Name: name, Input: input }),
+    event(EventType.SubOrchestrationInstanceFailed, at, {
+      TaskScheduledId: scheduledId,
+      Reason: reason,
+      Details: details,
+      FailureDetails: null,
+    }),
+  timerCreated: (at: Date, id: number, fireAt: Date) =>
+    event(EventType.TimerCreated, at, { FireAt: dotNetTime(fireAt) }, id),
+  timerFired: (at: Date, timerId: number, fireAt: string) =>
+    event(EventType.TimerFired, at, { TimerId: timerId, FireAt: fireAt }),
+  eventRaised: (at: Date, name: string, input: string | null) =>
+    event(EventType.EventRaised, at, { Name: name, Input: input }),
   genericEvent: (at: Date, data: string | null) => event(EventType.GenericEvent, at, { Data: data }),
   eventSent: (at: Date, id: number, targetInstanceId: string, name: string, input: string) =>
     event(EventType.EventSent, at, { InstanceId: targetInstanceId, Name: name, Input: input }, id),

@@ -18,7 +18,8 @@ export function pendingWork(history: HistoryEvent[]): PendingWork {
     const id = completedTaskId(e);
     if (id !== undefined) answered.add(id);
   }
-  const open = (type: EventType): HistoryEvent[] => history.filter((e) => e.EventType === type && !answered.has(e.EventId));
+  const open = (type: EventType): HistoryEvent[] =>
+    history.filter((e) => e.EventType === type && !answered.has(e.EventId));
   const responses = new Set(history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name));
   return {
     activities: open(EventType.TaskScheduled),
@@ -37,7 +38,11 @@ export function taskIds(history: HistoryEvent[]): { scheduled: Set<number>; answ
   const scheduled = new Set<number>();
   const answered = new Set<number>();
   for (const e of history) {
-    if (e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated || e.EventType === EventType.SubOrchestrationInstanceCreated) {
+    if (
+      e.EventType === EventType.TaskScheduled ||
+      e.EventType === EventType.TimerCreated ||
+      e.EventType === EventType.SubOrchestrationInstanceCreated
+    ) {
       scheduled.add(e.EventId);
     }
     const id = completedTaskId(e);

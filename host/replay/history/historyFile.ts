@@ -9,10 +9,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The sub-orchestrations an orchestration started are instances of their own, each with a history. */
 function subOrchestrationHistories(value: Record<string, unknown>, source: string): RecordedHistory[] {
   if (value.subOrchestrations === undefined) return [];
-  if (!Array.isArray(value.subOrchestrations)) throw new HistorySourceError('not-a-history', `${source}: "subOrchestrations" is not an array.`);
+  if (!Array.isArray(value.subOrchestrations))
+    throw new HistorySourceError('not-a-history', `${source}: "subOrchestrations" is not an array.`);
   return value.subOrchestrations.map((child: unknown, index) => {
     if (!isRecord(child) || !Array.isArray(child.history)) {
-      throw new HistorySourceError('not-a-history', `${source}: subOrchestrations[${index}] is not an object with a "history" array.`);
+      throw new HistorySourceError(
+        'not-a-history',
+        `${source}: subOrchestrations[${index}] is not an object with a "history" array.`,
+      );
     }
     const name = typeof child.instanceId === 'string' ? `'${child.instanceId}'` : `[${index}]`;
     return recordedHistory(child.history, `${source}, sub-orchestration ${name}`);
@@ -33,8 +37,12 @@ export function parseHistoryText(text: string, source: string): RecordedHistory[
     throw new HistorySourceError('not-a-history', `${source} is not JSON: ${(error as Error).message}`);
   }
   if (Array.isArray(value)) return [recordedHistory(value, source)];
-  if (isRecord(value) && Array.isArray(value.history)) return [recordedHistory(value.history, source), ...subOrchestrationHistories(value, source)];
-  throw new HistorySourceError('not-a-history', `${source} is not a history: expected an array of history events or an object with a "history" array.`);
+  if (isRecord(value) && Array.isArray(value.history))
+    return [recordedHistory(value.history, source), ...subOrchestrationHistories(value, source)];
+  throw new HistorySourceError(
+    'not-a-history',
+    `${source} is not a history: expected an array of history events or an object with a "history" array.`,
+  );
 }
 
 export function readHistoryFile(file: string): RecordedHistory[] {
@@ -43,7 +51,8 @@ export function readHistoryFile(file: string): RecordedHistory[] {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    const why =
+      code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new HistorySourceError('not-a-history', `Cannot read the history file ${file}: ${why}.`);
   }
   return parseHistoryText(text, file);

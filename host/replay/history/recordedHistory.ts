@@ -47,27 +47,52 @@ export function toHistoryEvent(raw: unknown, position: number): HistoryEvent {
     );
   }
   const eventType = enumValue(EventType, raw.EventType);
-  if (eventType === undefined) throw new HistorySourceError('not-a-history', `${where} has EventType ${JSON.stringify(raw.EventType)}, which is not a DTFx history event type.`);
+  if (eventType === undefined)
+    throw new HistorySourceError(
+      'not-a-history',
+      `${where} has EventType ${JSON.stringify(raw.EventType)}, which is not a DTFx history event type.`,
+    );
   const eventId = raw.EventId === undefined ? -1 : Number(raw.EventId);
-  if (!Number.isInteger(eventId)) throw new HistorySourceError('not-a-history', `${where} has EventId ${JSON.stringify(raw.EventId)}, not an integer.`);
+  if (!Number.isInteger(eventId))
+    throw new HistorySourceError(
+      'not-a-history',
+      `${where} has EventId ${JSON.stringify(raw.EventId)}, not an integer.`,
+    );
   if (typeof raw.Timestamp !== 'string' || Number.isNaN(Date.parse(raw.Timestamp))) {
     throw new HistorySourceError('not-a-history', `${where} (${EventType[eventType]}) has no Timestamp date.`);
   }
   for (const member of INTEGER_MEMBERS) {
     if (raw[member] !== undefined && raw[member] !== null && !Number.isInteger(Number(raw[member]))) {
-      throw new HistorySourceError('not-a-history', `${where} (${EventType[eventType]}) has ${member} ${JSON.stringify(raw[member])}, not an integer.`);
+      throw new HistorySourceError(
+        'not-a-history',
+        `${where} (${EventType[eventType]}) has ${member} ${JSON.stringify(raw[member])}, not an integer.`,
+      );
     }
   }
   for (const member of TEXT_MEMBERS) {
     if (raw[member] !== undefined && raw[member] !== null && typeof raw[member] !== 'string') {
-      throw new HistorySourceError('not-a-history', `${where} (${EventType[eventType]}) has a ${member} that is not text (payloads are JSON text inside a string).`);
+      throw new HistorySourceError(
+        'not-a-history',
+        `${where} (${EventType[eventType]}) has a ${member} that is not text (payloads are JSON text inside a string).`,
+      );
     }
   }
-  const event: HistoryEvent = { ...raw, EventType: eventType, EventId: eventId, IsPlayed: raw.IsPlayed === true, Timestamp: raw.Timestamp };
-  for (const member of INTEGER_MEMBERS) if (raw[member] !== undefined && raw[member] !== null) event[member] = Number(raw[member]);
+  const event: HistoryEvent = {
+    ...raw,
+    EventType: eventType,
+    EventId: eventId,
+    IsPlayed: raw.IsPlayed === true,
+    Timestamp: raw.Timestamp,
+  };
+  for (const member of INTEGER_MEMBERS)
+    if (raw[member] !== undefined && raw[member] !== null) event[member] = Number(raw[member]);
   if (raw.OrchestrationStatus !== undefined && raw.OrchestrationStatus !== null) {
     const status = enumValue(OrchestrationStatus, raw.OrchestrationStatus);
-    if (status === undefined) throw new HistorySourceError('not-a-history', `${where} has OrchestrationStatus ${JSON.stringify(raw.OrchestrationStatus)}, which DTFx does not know.`);
+    if (status === undefined)
+      throw new HistorySourceError(
+        'not-a-history',
+        `${where} has OrchestrationStatus ${JSON.stringify(raw.OrchestrationStatus)}, which DTFx does not know.`,
+      );
     event.OrchestrationStatus = status;
   }
   return event;
@@ -92,27 +117,48 @@ export function recordedHistory(rawEvents: readonly unknown[], source: string): 
     try {
       return toHistoryEvent(raw, position);
     } catch (error) {
-      if (error instanceof HistorySourceError) throw new HistorySourceError(error.problem, `${source}: ${error.message}`);
+      if (error instanceof HistorySourceError)
+        throw new HistorySourceError(error.problem, `${source}: ${error.message}`);
       throw error;
     }
   });
   const starts = events.filter((e) => e.EventType === EventType.ExecutionStarted);
-  if (starts.length === 0) throw new HistorySourceError('not-a-history', `${source} has no ExecutionStarted event, so it does not say which orchestrator ran.`);
-  if (starts.length > 1) throw new HistorySourceError('not-a-history', `${source} holds ${starts.length} executions (ExecutionStarted events); replay one execution at a time.`);
+  if (starts.length === 0)
+    throw new HistorySourceError(
+      'not-a-history',
+      `${source} has no ExecutionStarted event, so it does not say which orchestrator ran.`,
+    );
+  if (starts.length > 1)
+    throw new HistorySourceError(
+      'not-a-history',
+      `${source} holds ${starts.length} executions (ExecutionStarted events); replay one execution at a time.`,
+    );
   const [start] = starts;
-  if (typeof start.Name !== 'string' || start.Name.length === 0) throw new HistorySourceError('not-a-history', `${source}: its ExecutionStarted event names no orchestrator (Name).`);
+  if (typeof start.Name !== 'string' || start.Name.length === 0)
+    throw new HistorySourceError(
+      'not-a-history',
+      `${source}: its ExecutionStarted event names no orchestrator (Name).`,
+    );
   if (!events.some((e) => e.EventType === EventType.OrchestratorStarted)) {
-    throw new HistorySourceError('not-a-history', `${source} has no OrchestratorStarted event; the SDK cannot replay without one.`);
+    throw new HistorySourceError(
+      'not-a-history',
+      `${source} has no OrchestratorStarted event; the SDK cannot replay without one.`,
+    );
   }
   const input = start.Input ?? null;
-  if (input !== null && !isJsonText(input)) throw new HistorySourceError('not-a-history', `${source}: the ExecutionStarted Input is not JSON text.`);
+  if (input !== null && !isJsonText(input))
+    throw new HistorySourceError('not-a-history', `${source}: the ExecutionStarted Input is not JSON text.`);
   const instance = isRecord(start.OrchestrationInstance) ? start.OrchestrationInstance : undefined;
-  const parent = isRecord(start.ParentInstance) && isRecord(start.ParentInstance.OrchestrationInstance) ? start.ParentInstance.OrchestrationInstance : undefined;
+  const parent =
+    isRecord(start.ParentInstance) && isRecord(start.ParentInstance.OrchestrationInstance)
+      ? start.ParentInstance.OrchestrationInstance
+      : undefined;
   return {
     source,
     events,
     orchestrator: start.Name,
-    instanceId: typeof instance?.InstanceId === 'string' && instance.InstanceId.length > 0 ? instance.InstanceId : 'replay-check',
+    instanceId:
+      typeof instance?.InstanceId === 'string' && instance.InstanceId.length > 0 ? instance.InstanceId : 'replay-check',
     executionId: typeof instance?.ExecutionId === 'string' ? instance.ExecutionId : '',
     input,
     parentInstanceId: typeof parent?.InstanceId === 'string' ? parent.InstanceId : null,

@@ -37,7 +37,13 @@ const BLOB_SUFFIX = 'BlobName';
 /** Row columns that are not members of the event. */
 const NOT_EVENT_MEMBERS = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'ExecutionId']);
 /** Members DTFx stores as JSON text because tables have no nested values. */
-const COMPLEX_MEMBERS = new Set(['OrchestrationInstance', 'ParentInstance', 'Tags', 'FailureDetails', 'ParentTraceContext']);
+const COMPLEX_MEMBERS = new Set([
+  'OrchestrationInstance',
+  'ParentInstance',
+  'Tags',
+  'FailureDetails',
+  'ParentTraceContext',
+]);
 
 /** A column read without type conversion: the service's text plus its EDM type. */
 interface TypedValue {
@@ -68,7 +74,10 @@ function columnValue(value: unknown): unknown {
 async function readBlobText(account: StorageAccount, containerName: string, blobName: string): Promise<string> {
   const buffer = await account.call(`reading blob ${containerName}/${blobName}`, async (abortSignal) => {
     try {
-      return await account.container(containerName).getBlobClient(blobName).downloadToBuffer(undefined, undefined, { abortSignal });
+      return await account
+        .container(containerName)
+        .getBlobClient(blobName)
+        .downloadToBuffer(undefined, undefined, { abortSignal });
     } catch (error) {
       if (error instanceof Error && 'statusCode' in error && error.statusCode === 404) {
         throw new Error(`The history refers to blob ${blobName} in container ${containerName}, which does not exist.`);
@@ -81,7 +90,11 @@ async function readBlobText(account: StorageAccount, containerName: string, blob
   return text.toString('utf8');
 }
 
-async function rowToEvent(account: StorageAccount, containerName: string, row: RawRow): Promise<Record<string, unknown>> {
+async function rowToEvent(
+  account: StorageAccount,
+  containerName: string,
+  row: RawRow,
+): Promise<Record<string, unknown>> {
   const event: Record<string, unknown> = {};
   const blobs: [string, string][] = [];
   for (const [column, raw] of Object.entries(row)) {
@@ -92,17 +105,24 @@ async function rowToEvent(account: StorageAccount, containerName: string, row: R
       continue;
     }
     if (column === '_Timestamp') event.Timestamp = value;
-    else if (COMPLEX_MEMBERS.has(column) && typeof value === 'string' && value.length > 0) event[column] = JSON.parse(value) as unknown;
+    else if (COMPLEX_MEMBERS.has(column) && typeof value === 'string' && value.length > 0)
+      event[column] = JSON.parse(value) as unknown;
     else event[column] = value;
   }
   for (const [member, blobName] of blobs) event[member] = await readBlobText(account, containerName, blobName);
   return event;
 }
 
-async function instanceExecutionId(account: StorageAccount, hubName: string, partitionKey: string): Promise<string | undefined> {
+async function instanceExecutionId(
+  account: StorageAccount,
+  hubName: string,
+  partitionKey: string,
+): Promise<string | undefined> {
   return account.call('reading the Instances row', async (abortSignal) => {
     try {
-      const row = await account.table(`${hubName}Instances`).getEntity<Record<string, unknown>>(partitionKey, '', { abortSignal });
+      const row = await account
+        .table(`${hubName}Instances`)
+        .getEntity<Record<string, unknown>>(partitionKey, '', { abortSignal });
       return typeof row.ExecutionId === 'string' && row.ExecutionId.length > 0 ? row.ExecutionId : undefined;
     } catch (error) {
       // No Instances table or row: the History rows alone still tell the execution.
@@ -117,7 +137,11 @@ async function instanceExecutionId(account: StorageAccount, hubName: string, par
  * the Instances row's ExecutionId, else that of the first history row (DTFx overwrites rows from
  * position 0 on continue-as-new, so rows of older executions can linger at higher positions).
  */
-export async function readAzureStorageLayoutHistory(account: StorageAccount, hubName: string, instanceId: string): Promise<RecordedHistory | undefined> {
+export async function readAzureStorageLayoutHistory(
+  account: StorageAccount,
+  hubName: string,
+  instanceId: string,
+): Promise<RecordedHistory | undefined> {
   const partitionKey = escapePartitionKey(instanceId);
   const rows = await account.call(`reading ${azureStorageHistoryTable(hubName)}`, async (abortSignal) => {
     const found: RawRow[] = [];
@@ -129,12 +153,18 @@ export async function readAzureStorageLayoutHistory(account: StorageAccount, hub
     for await (const row of listing) found.push(row as RawRow);
     return found;
   });
-  const events = rows.filter((r) => r.rowKey !== SENTINEL).sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+  const events = rows
+    .filter((r) => r.rowKey !== SENTINEL)
+    .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
   if (events.length === 0) return undefined;
-  const executionId = (await instanceExecutionId(account, hubName, partitionKey)) ?? String(columnValue(events[0].ExecutionId));
+  const executionId =
+    (await instanceExecutionId(account, hubName, partitionKey)) ?? String(columnValue(events[0].ExecutionId));
   const current = events.filter((r) => columnValue(r.ExecutionId) === executionId);
   if (current.length === 0) {
-    throw new HistorySourceError('instance-not-found', `Instance '${instanceId}' in task hub ${hubName} has no history for its current execution ${executionId} yet.`);
+    throw new HistorySourceError(
+      'instance-not-found',
+      `Instance '${instanceId}' in task hub ${hubName} has no history for its current execution ${executionId} yet.`,
+    );
   }
   const containerName = `${hubName.toLowerCase()}-largemessages`;
   const converted: Record<string, unknown>[] = [];

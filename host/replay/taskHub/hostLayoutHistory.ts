@@ -9,13 +9,20 @@ export function hostLayoutTable(hubName: string): string {
 }
 
 /** An instance's current execution from a task hub this host wrote, read through its own store. */
-export async function readHostLayoutHistory(account: StorageAccount, hubName: string, instanceId: string): Promise<RecordedHistory | undefined> {
+export async function readHostLayoutHistory(
+  account: StorageAccount,
+  hubName: string,
+  instanceId: string,
+): Promise<RecordedHistory | undefined> {
   const store = new TableTaskHubStore(account.connectionString, hubName);
   const found = await account.call(`reading instance '${instanceId}'`, () => store.getInstance(instanceId));
   if (!found) return undefined;
   const events = await account.call(`reading the history of '${instanceId}'`, () => store.getHistory(found.value));
   if (events.length === 0) {
-    throw new HistorySourceError('instance-not-found', `Instance '${instanceId}' in task hub ${hubName} has no history yet (it is ${found.value.runtimeStatus}).`);
+    throw new HistorySourceError(
+      'instance-not-found',
+      `Instance '${instanceId}' in task hub ${hubName} has no history yet (it is ${found.value.runtimeStatus}).`,
+    );
   }
   return recordedHistory(events, `task hub ${hubName}, instance '${instanceId}'`);
 }

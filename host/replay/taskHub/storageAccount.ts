@@ -18,16 +18,26 @@ export class StorageAccount {
   private constructor(readonly connectionString: string) {
     const retryOptions = { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 };
     try {
-      this.tableService = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: true, retryOptions });
-      this.blobService = BlobServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 500 } });
+      this.tableService = TableServiceClient.fromConnectionString(connectionString, {
+        allowInsecureConnection: true,
+        retryOptions,
+      });
+      this.blobService = BlobServiceClient.fromConnectionString(connectionString, {
+        retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 500 },
+      });
     } catch (error) {
-      throw new HistorySourceError('bad-connection', `The storage connection string is not usable: ${(error as Error).message}`);
+      throw new HistorySourceError(
+        'bad-connection',
+        `The storage connection string is not usable: ${(error as Error).message}`,
+      );
     }
   }
 
   /** `UseDevelopmentStorage=true` means Azurite on 127.0.0.1:10000-10002, as with func. */
   static fromSetting(connection: string): StorageAccount {
-    const resolved = DEVELOPMENT_STORAGE.test(connection) ? developmentConnectionString({ blob: 10000, queue: 10001, table: 10002 }) : connection;
+    const resolved = DEVELOPMENT_STORAGE.test(connection)
+      ? developmentConnectionString({ blob: 10000, queue: 10001, table: 10002 })
+      : connection;
     return new StorageAccount(resolved);
   }
 
@@ -36,7 +46,10 @@ export class StorageAccount {
   }
 
   table(name: string): TableClient {
-    return TableClient.fromConnectionString(this.connectionString, name, { allowInsecureConnection: true, retryOptions: { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } });
+    return TableClient.fromConnectionString(this.connectionString, name, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 },
+    });
   }
 
   container(name: string): ContainerClient {
@@ -61,7 +74,10 @@ export class StorageAccount {
       return await operation(AbortSignal.timeout(CALL_TIMEOUT_MS));
     } catch (error) {
       if (unanswered(error)) {
-        const reason = error instanceof Error && error.name !== 'AbortError' ? error.message : `no answer within ${CALL_TIMEOUT_MS / 1000} s`;
+        const reason =
+          error instanceof Error && error.name !== 'AbortError'
+            ? error.message
+            : `no answer within ${CALL_TIMEOUT_MS / 1000} s`;
         throw new HistorySourceError(
           'storage-not-answering',
           `Azure Storage at ${this.tableEndpoint} does not answer (${what}: ${reason}). Is Azurite running, and is the connection string right?`,

@@ -47,22 +47,36 @@ const api = (p: string): string => `${host.url}/runtime/webhooks/durabletask/${p
 
 describe('callHttp', () => {
   it('follows 202 + Location with timers until the answer is final', async () => {
-    await fetch(api('orchestrators/httpCall/http-poll'), { method: 'POST', body: JSON.stringify({ url: jobUrl, polling: true }) });
+    await fetch(api('orchestrators/httpCall/http-poll'), {
+      method: 'POST',
+      body: JSON.stringify({ url: jobUrl, polling: true }),
+    });
     const done = await waitForStatus(api('instances/http-poll'));
     expect(done).toMatchObject({ runtimeStatus: 'Completed', output: { statusCode: 200, content: '{"done":true}' } });
-    const history = (await (await fetch(api('instances/http-poll?showHistory=true'))).json()) as { historyEvents: { EventType: string; FunctionName?: string }[] };
+    const history = (await (await fetch(api('instances/http-poll?showHistory=true'))).json()) as {
+      historyEvents: { EventType: string; FunctionName?: string }[];
+    };
     const calls = history.historyEvents.filter((e) => e.EventType === 'TaskCompleted').map((e) => e.FunctionName);
     expect(calls).toEqual(['BuiltIn::HttpActivity', 'BuiltIn::HttpActivity', 'BuiltIn::HttpActivity']);
     expect(history.historyEvents.filter((e) => e.EventType === 'TimerFired')).toHaveLength(2);
   });
 
   it('returns the 202 itself when polling is off', async () => {
-    await fetch(api('orchestrators/httpCall/http-no-poll'), { method: 'POST', body: JSON.stringify({ url: jobUrl, polling: false }) });
-    expect(await waitForStatus(api('instances/http-no-poll'))).toMatchObject({ runtimeStatus: 'Completed', output: { statusCode: 202 } });
+    await fetch(api('orchestrators/httpCall/http-no-poll'), {
+      method: 'POST',
+      body: JSON.stringify({ url: jobUrl, polling: false }),
+    });
+    expect(await waitForStatus(api('instances/http-no-poll'))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { statusCode: 202 },
+    });
   });
 
   it('fails the task when the server cannot be reached', async () => {
-    await fetch(api('orchestrators/httpCall/http-refused'), { method: 'POST', body: JSON.stringify({ url: 'http://127.0.0.1:1/nothing', polling: true }) });
+    await fetch(api('orchestrators/httpCall/http-refused'), {
+      method: 'POST',
+      body: JSON.stringify({ url: 'http://127.0.0.1:1/nothing', polling: true }),
+    });
     const failed = await waitForStatus(api('instances/http-refused'));
     expect(failed.runtimeStatus).toBe('Failed');
     expect(String(failed.output)).toContain("Activity function 'BuiltIn::HttpActivity' failed");

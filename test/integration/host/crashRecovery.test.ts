@@ -31,7 +31,8 @@ describe('a host killed with -9 at random moments', () => {
     const ids = Array.from({ length: 40 }, (_, i) => `crash-${i}`);
     const url = host.url;
     // Activities fanned out, activities in sequence, and sub-orchestrations (one of which fails).
-    const kind = (i: number): 'fanOut' | 'parent' | 'sequence' => (i % 3 === 0 ? 'fanOut' : i % 5 === 1 ? 'parent' : 'sequence');
+    const kind = (i: number): 'fanOut' | 'parent' | 'sequence' =>
+      i % 3 === 0 ? 'fanOut' : i % 5 === 1 ? 'parent' : 'sequence';
     const starts = await Promise.all(
       ids.map((id, i) =>
         fetch(`${url}/runtime/webhooks/durabletask/orchestrators/${kind(i)}/${id}`, {
@@ -52,7 +53,9 @@ describe('a host killed with -9 at random moments', () => {
     // The kills really interrupted work that the restarts then picked up.
     expect(resumed).toBeGreaterThan(0);
     for (const [i, id] of ids.entries()) {
-      const status = (await waitForStatus(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)) as unknown as HistoryView;
+      const status = (await waitForStatus(
+        `${host.url}/runtime/webhooks/durabletask/instances/${id}`,
+      )) as unknown as HistoryView;
       expect({ id, runtimeStatus: status.runtimeStatus }).toEqual({ id, runtimeStatus: 'Completed' });
       if (kind(i) === 'parent') {
         expect(status.output).toMatchObject({ ok: { child: `${id}-child`, doubled: 42 } });
@@ -60,9 +63,16 @@ describe('a host killed with -9 at random moments', () => {
         continue;
       }
       expect(status.output).toEqual(kind(i) === 'fanOut' ? 66 : names.map((n) => `Hello ${n}`));
-      const full = (await (await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`)).json()) as HistoryView;
+      const full = (await (
+        await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`)
+      ).json()) as HistoryView;
       const count = (type: string): number => full.historyEvents.filter((e) => e.EventType === type).length;
-      expect({ id, started: count('ExecutionStarted'), completed: count('ExecutionCompleted'), tasks: count('TaskCompleted') }).toEqual({
+      expect({
+        id,
+        started: count('ExecutionStarted'),
+        completed: count('ExecutionCompleted'),
+        tasks: count('TaskCompleted'),
+      }).toEqual({
         id,
         started: 1,
         completed: 1,

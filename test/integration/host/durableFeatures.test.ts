@@ -28,7 +28,10 @@ async function runToEnd(name: string, input?: unknown): Promise<Record<string, u
 }
 
 async function client(op: string, instanceId = '', body?: unknown): Promise<Response> {
-  return fetch(`${host.url}/api/client/${op}/${instanceId}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${host.url}/api/client/${op}/${instanceId}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 beforeAll(async () => {
@@ -43,11 +46,19 @@ afterAll(async () => {
 describe('orchestrations started through an HTTP trigger and the durable client', () => {
   it('runs activities in order and reports output and custom status at the status URL', async () => {
     const started = await startThroughTrigger('sequence', ['Ada', 'Grace']);
-    expect(started.statusQueryGetUri).toMatch(/\/runtime\/webhooks\/durabletask\/instances\/[0-9a-f]{32}\?taskHub=FeaturesHub&connection=Storage$/);
+    expect(started.statusQueryGetUri).toMatch(
+      /\/runtime\/webhooks\/durabletask\/instances\/[0-9a-f]{32}\?taskHub=FeaturesHub&connection=Storage$/,
+    );
     const status = await waitForStatus(started.statusQueryGetUri.replace('http://localhost', 'http://127.0.0.1'));
     // The app's context.log lines carry the function name and the invocation id.
     expect(host.output()).toMatch(/\[startOrchestration [0-9a-f]{8}\] Started sequence as [0-9a-f]{32}/);
-    expect(status).toMatchObject({ name: 'sequence', runtimeStatus: 'Completed', input: ['Ada', 'Grace'], output: ['Hello Ada', 'Hello Grace'], customStatus: { done: 2 } });
+    expect(status).toMatchObject({
+      name: 'sequence',
+      runtimeStatus: 'Completed',
+      input: ['Ada', 'Grace'],
+      output: ['Hello Ada', 'Hello Grace'],
+      customStatus: { done: 2 },
+    });
   });
 
   it('fans out with Task.all', async () => {
@@ -55,10 +66,15 @@ describe('orchestrations started through an HTTP trigger and the durable client'
   });
 
   it('retries a failing activity until it succeeds, and gives up after the last attempt', async () => {
-    expect(await runToEnd('retrying', { key: 'ok', failures: 2, attempts: 3 })).toMatchObject({ runtimeStatus: 'Completed', output: 3 });
+    expect(await runToEnd('retrying', { key: 'ok', failures: 2, attempts: 3 })).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 3,
+    });
     const gaveUp = await runToEnd('retrying', { key: 'never', failures: 5, attempts: 2 });
     expect(gaveUp).toMatchObject({ runtimeStatus: 'Completed', output: { gaveUp: true } });
-    expect(String((gaveUp.output as { message: string }).message)).toContain("Activity function 'flaky' failed:  flaky failure 2");
+    expect(String((gaveUp.output as { message: string }).message)).toContain(
+      "Activity function 'flaky' failed:  flaky failure 2",
+    );
   });
 
   it('runs sub-orchestrations with chosen and generated ids, and reports a failed child to the parent', async () => {
@@ -72,7 +88,9 @@ describe('orchestrations started through an HTTP trigger and the durable client'
   it('retries a failed sub-orchestration with the same child id', async () => {
     const status = await runToEnd('parentRetry');
     expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 2 });
-    const child = (await (await fetch(api(`instances/${String(status.instanceId)}-child`))).json()) as { runtimeStatus: string };
+    const child = (await (await fetch(api(`instances/${String(status.instanceId)}-child`))).json()) as {
+      runtimeStatus: string;
+    };
     expect(child.runtimeStatus).toBe('Completed');
   });
 
@@ -83,7 +101,9 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     expect(await (await client('purge', String(done.instanceId), {})).json()).toEqual({ instancesDeleted: 1 });
     expect(await (await client('purge', String(done.instanceId), {})).json()).toEqual({ instancesDeleted: 0 });
     const failed = await runToEnd('failing');
-    const purged = (await (await client('purgeBy', '', { from: '2000-01-01T00:00:00Z', runtimeStatus: ['Failed'] })).json()) as { instancesDeleted: number };
+    const purged = (await (
+      await client('purgeBy', '', { from: '2000-01-01T00:00:00Z', runtimeStatus: ['Failed'] })
+    ).json()) as { instancesDeleted: number };
     expect(purged.instancesDeleted).toBeGreaterThan(0);
     expect((await fetch(api(`instances/${String(failed.instanceId)}`))).status).toBe(404);
   });
@@ -92,11 +112,17 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     const started = await startThroughTrigger('race', { timeoutMs: 60_000 });
     await waitForStatus(api(`instances/${started.id}`), (s) => s.runtimeStatus === 'Running');
     expect((await client('raise', started.id, { name: 'Approval', value: { by: 'ops' } })).status).toBe(202);
-    expect(await waitForStatus(api(`instances/${started.id}`))).toMatchObject({ runtimeStatus: 'Completed', output: { approved: { by: 'ops' } } });
+    expect(await waitForStatus(api(`instances/${started.id}`))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { approved: { by: 'ops' } },
+    });
   });
 
   it('fires durable timers', async () => {
-    expect(await runToEnd('race', { timeoutMs: 300 })).toMatchObject({ runtimeStatus: 'Completed', output: { approved: false, timedOut: true } });
+    expect(await runToEnd('race', { timeoutMs: 300 })).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { approved: false, timedOut: true },
+    });
     expect(await runToEnd('timerThenDone', 200)).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
   });
 
@@ -116,7 +142,10 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     const a = await startThroughTrigger('waitForever');
     await waitForStatus(api(`instances/${a.id}`), (s) => s.runtimeStatus === 'Running');
     expect((await client('terminate', a.id, { reason: 'no longer needed' })).status).toBe(202);
-    expect(await waitForStatus(api(`instances/${a.id}`))).toMatchObject({ runtimeStatus: 'Terminated', output: 'no longer needed' });
+    expect(await waitForStatus(api(`instances/${a.id}`))).toMatchObject({
+      runtimeStatus: 'Terminated',
+      output: 'no longer needed',
+    });
 
     const b = await startThroughTrigger('waitForever');
     await waitForStatus(api(`instances/${b.id}`), (s) => s.runtimeStatus === 'Running');
@@ -124,7 +153,9 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     await waitForStatus(api(`instances/${b.id}`), (s) => s.runtimeStatus === 'Suspended');
     await client('raise', b.id, { name: 'Go', value: 7 });
     await new Promise((r) => setTimeout(r, 200));
-    expect(((await (await fetch(api(`instances/${b.id}`))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Suspended');
+    expect(((await (await fetch(api(`instances/${b.id}`))).json()) as { runtimeStatus: string }).runtimeStatus).toBe(
+      'Suspended',
+    );
     await client('resume', b.id, { reason: 'go on' });
     expect(await waitForStatus(api(`instances/${b.id}`))).toMatchObject({ runtimeStatus: 'Completed', output: 7 });
   });
@@ -134,11 +165,19 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     await waitForStatus(api(`instances/${started.id}`));
     const status = (await (await client('status', started.id)).json()) as { historyEvents?: { EventType: string }[] };
     // The SDK reads `history`, the extension sends `historyEvents`: the raw status is what the API returns.
-    const raw = (await (await fetch(api(`instances/${started.id}?showHistory=true&showHistoryOutput=true`))).json()) as { historyEvents: { EventType: string; Result?: unknown }[] };
-    expect(raw.historyEvents.map((e) => e.EventType)).toEqual(['ExecutionStarted', 'TaskCompleted', 'ExecutionCompleted']);
+    const raw = (await (
+      await fetch(api(`instances/${started.id}?showHistory=true&showHistoryOutput=true`))
+    ).json()) as { historyEvents: { EventType: string; Result?: unknown }[] };
+    expect(raw.historyEvents.map((e) => e.EventType)).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(raw.historyEvents[1].Result).toBe('Hello H');
     expect(status).toBeTruthy();
-    const completed = (await (await client('by', '', { runtimeStatus: ['Completed'] })).json()) as { runtimeStatus: string }[];
+    const completed = (await (await client('by', '', { runtimeStatus: ['Completed'] })).json()) as {
+      runtimeStatus: string;
+    }[];
     expect(completed.length).toBeGreaterThan(3);
     expect(completed.every((s) => s.runtimeStatus === 'Completed')).toBe(true);
   });
@@ -153,33 +192,52 @@ describe('orchestrations started through an HTTP trigger and the durable client'
 
 describe('orchestrations that fail', () => {
   it('fails with the error the orchestrator threw', async () => {
-    expect(await runToEnd('failing')).toMatchObject({ runtimeStatus: 'Failed', output: "Orchestrator function 'failing' failed: orchestrator gave up" });
+    expect(await runToEnd('failing')).toMatchObject({
+      runtimeStatus: 'Failed',
+      output: "Orchestrator function 'failing' failed: orchestrator gave up",
+    });
   });
 
   it('fails a nondeterministic replay, naming the mismatched task', async () => {
     const status = await runToEnd('nondeterministic');
     expect(status.runtimeStatus).toBe('Failed');
-    expect(status.output).toContain("Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name 'hello'");
+    expect(status.output).toContain(
+      "Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an activity task with sequence ID 0 and name 'hello'",
+    );
   });
 
   it('fails clearly for unknown activities and entities', async () => {
     expect((await runToEnd('unknownActivity')).output).toContain("The function 'noSuchActivity' doesn't exist");
-    expect((await runToEnd('usesUnknownEntity')).output).toContain("The function 'nosuchentity' doesn't exist, is disabled, or is not an entity function");
+    expect((await runToEnd('usesUnknownEntity')).output).toContain(
+      "The function 'nosuchentity' doesn't exist, is disabled, or is not an entity function",
+    );
   });
 });
 
 describe('the Durable HTTP API', () => {
   it('starts with a chosen id, refuses a second start while running (500), and restarts a finished one', async () => {
-    const first = await fetch(api('orchestrators/waitForever/dup-1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"hi"' });
+    const first = await fetch(api('orchestrators/waitForever/dup-1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '"hi"',
+    });
     expect(first.status).toBe(202);
     expect(first.headers.get('location')).toContain('/instances/dup-1?');
     const again = await fetch(api('orchestrators/waitForever/dup-1'), { method: 'POST', body: '' });
     expect(again.status).toBe(500);
-    expect(((await again.json()) as { ExceptionType: string }).ExceptionType).toContain('OrchestrationAlreadyExistsException');
-    await fetch(api('instances/dup-1/raiseEvent/Go'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' });
+    expect(((await again.json()) as { ExceptionType: string }).ExceptionType).toContain(
+      'OrchestrationAlreadyExistsException',
+    );
+    await fetch(api('instances/dup-1/raiseEvent/Go'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '1',
+    });
     await waitForStatus(api('instances/dup-1'));
     expect((await fetch(api('orchestrators/waitForever/dup-1'), { method: 'POST' })).status).toBe(202);
-    expect(((await (await fetch(api('instances/dup-1'))).json()) as { runtimeStatus: string }).runtimeStatus).toMatch(/Pending|Running/);
+    expect(((await (await fetch(api('instances/dup-1'))).json()) as { runtimeStatus: string }).runtimeStatus).toMatch(
+      /Pending|Running/,
+    );
   });
 
   it('restarts an instance with a new id or the same one', async () => {
@@ -189,9 +247,13 @@ describe('the Durable HTTP API', () => {
     const { id } = (await fresh.json()) as { id: string };
     expect(id).not.toBe(done.instanceId);
     expect(await waitForStatus(api(`instances/${id}`))).toMatchObject({ input: ['again'], output: ['Hello again'] });
-    const same = await fetch(api(`instances/${String(done.instanceId)}/restart?restartWithNewInstanceId=false`), { method: 'POST' });
+    const same = await fetch(api(`instances/${String(done.instanceId)}/restart?restartWithNewInstanceId=false`), {
+      method: 'POST',
+    });
     expect(((await same.json()) as { id: string }).id).toBe(done.instanceId);
-    expect(await waitForStatus(api(`instances/${String(done.instanceId)}`))).toMatchObject({ runtimeStatus: 'Completed' });
+    expect(await waitForStatus(api(`instances/${String(done.instanceId)}`))).toMatchObject({
+      runtimeStatus: 'Completed',
+    });
   });
 
   it('hides the input on request and answers 500 for a failed instance when asked to', async () => {
@@ -199,7 +261,9 @@ describe('the Durable HTTP API', () => {
     const plain = await fetch(api(`instances/${String(failed.instanceId)}?showInput=false`));
     expect(plain.status).toBe(200);
     expect(((await plain.json()) as { input: unknown }).input).toBeNull();
-    expect((await fetch(api(`instances/${String(failed.instanceId)}?returnInternalServerErrorOnFailure=true`))).status).toBe(500);
+    expect(
+      (await fetch(api(`instances/${String(failed.instanceId)}?returnInternalServerErrorOnFailure=true`))).status,
+    ).toBe(500);
     expect((await fetch(api(`instances/${String(failed.instanceId)}?showHistory=maybe`))).status).toBe(400);
   });
 
@@ -225,7 +289,12 @@ describe('the Durable HTTP API', () => {
       ['instances/?createdTimeFrom=yesterday', {}, 400, /not a date/],
       ['instances/', { method: 'DELETE' }, 400, /createdTimeFrom is required/],
       ['instances/nope/terminate', { method: 'POST' }, 404, /nope/],
-      ['instances/nope/raiseEvent/X', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }, 400, /Only application\/json/],
+      [
+        'instances/nope/raiseEvent/X',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' },
+        400,
+        /Only application\/json/,
+      ],
       ['instances/?taskHub=OtherHub', {}, 400, /OtherHub/],
       ['entities/nosuchentity/k', {}, 404, /No entity function named 'nosuchentity'/],
       ['entities/counter/k', { method: 'POST' }, 400, /op .* is required/],
@@ -240,13 +309,19 @@ describe('the Durable HTTP API', () => {
   it('answers 410 for events to a finished instance and purges one or by filter', async () => {
     const done = await runToEnd('sequence', ['P']);
     const id = String(done.instanceId);
-    const raised = await fetch(api(`instances/${id}/raiseEvent/Late`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const raised = await fetch(api(`instances/${id}/raiseEvent/Late`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(raised.status).toBe(410);
     const purged = await fetch(api(`instances/${id}`), { method: 'DELETE' });
     expect(await purged.json()).toEqual({ instancesDeleted: 1 });
     expect((await fetch(api(`instances/${id}`))).status).toBe(404);
     expect((await fetch(api(`instances/${id}`), { method: 'DELETE' })).status).toBe(404);
-    const byFilter = await fetch(api(`instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Failed`), { method: 'DELETE' });
+    const byFilter = await fetch(api(`instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Failed`), {
+      method: 'DELETE',
+    });
     expect(byFilter.status).toBe(200);
     expect(((await byFilter.json()) as { instancesDeleted: number }).instancesDeleted).toBeGreaterThan(0);
     const failedLeft = (await (await fetch(api('instances/?runtimeStatus=Failed'))).json()) as unknown[];
@@ -258,7 +333,9 @@ describe('the Durable HTTP API', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const response: Response = await fetch(api('instances/?top=2'), { headers: token ? { 'x-ms-continuation-token': token } : {} });
+      const response: Response = await fetch(api('instances/?top=2'), {
+        headers: token ? { 'x-ms-continuation-token': token } : {},
+      });
       const page = (await response.json()) as { instanceId: string }[];
       expect(page.length).toBeLessThanOrEqual(2);
       for (const s of page) seen.add(s.instanceId);
@@ -283,7 +360,11 @@ describe('HTTP triggers', () => {
 
   it('passes binary bodies through unchanged', async () => {
     const bytes = Buffer.from([0, 1, 2, 250, 255]);
-    const response = await fetch(`${host.url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const response = await fetch(`${host.url}/api/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(response.status).toBe(201);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(bytes);
   });
@@ -299,7 +380,11 @@ describe('HTTP triggers', () => {
   });
 
   it('runs the app’s start and invocation hooks', async () => {
-    const hooks = (await (await fetch(`${host.url}/api/hookCount`)).json()) as { hookCalls: number; postCalls: number; appStarted: boolean };
+    const hooks = (await (await fetch(`${host.url}/api/hookCount`)).json()) as {
+      hookCalls: number;
+      postCalls: number;
+      appStarted: boolean;
+    };
     expect(hooks.appStarted).toBe(true);
     expect(hooks.hookCalls).toBeGreaterThan(0);
     expect(hooks.postCalls).toBeGreaterThan(0);

@@ -29,7 +29,8 @@ async function entityState(key: string, until: (state: unknown) => boolean): Pro
   }
 }
 
-const signal = (key: string, op: string, body?: string): Promise<Response> => fetch(api(`entities/counter/${key}?op=${op}`), { method: 'POST', body });
+const signal = (key: string, op: string, body?: string): Promise<Response> =>
+  fetch(api(`entities/counter/${key}?op=${op}`), { method: 'POST', body });
 
 describe('durable entities', () => {
   it('are signalled and read over the HTTP API, and come into being with their first operation', async () => {
@@ -49,13 +50,19 @@ describe('durable entities', () => {
   it('are signalled and read through the SDK client', async () => {
     await fetch(`${host.url}/api/client/signal/sdk`, { method: 'POST', body: JSON.stringify({ op: 'add', value: 7 }) });
     await entityState('sdk', (s) => s === 7);
-    const read = (await (await fetch(`${host.url}/api/client/readEntity/sdk`)).json()) as { entityExists: boolean; entityState: unknown };
+    const read = (await (await fetch(`${host.url}/api/client/readEntity/sdk`)).json()) as {
+      entityExists: boolean;
+      entityState: unknown;
+    };
     expect(read).toEqual({ entityExists: true, entityState: 7 });
   });
 
   it('answer calls from orchestrations, after the signals sent before them, and report errors to the caller', async () => {
     await fetch(api('orchestrators/entityUser/entity-caller'), { method: 'POST', body: '"from-orchestration"' });
-    expect(await waitForStatus(api('instances/entity-caller'))).toMatchObject({ runtimeStatus: 'Completed', output: { value: 5, failed: true } });
+    expect(await waitForStatus(api('instances/entity-caller'))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: { value: 5, failed: true },
+    });
   });
 
   it('signal other entities', async () => {
@@ -64,8 +71,14 @@ describe('durable entities', () => {
   });
 
   it('are listed, and deleted by the delete operation', async () => {
-    const listed = (await (await fetch(api('entities/counter?fetchState=true'))).json()) as { entityId: { name: string; key: string }; state: unknown }[];
-    expect(listed.find((e) => e.entityId.key === 'c1')).toMatchObject({ entityId: { name: 'counter', key: 'c1' }, state: 3 });
+    const listed = (await (await fetch(api('entities/counter?fetchState=true'))).json()) as {
+      entityId: { name: string; key: string };
+      state: unknown;
+    }[];
+    expect(listed.find((e) => e.entityId.key === 'c1')).toMatchObject({
+      entityId: { name: 'counter', key: 'c1' },
+      state: 3,
+    });
     expect((await fetch(api('entities/counter/c1'), { method: 'DELETE' })).status).toBe(202);
     await entityState('c1', (s) => s === undefined);
     const instances = (await (await fetch(api('instances/'))).json()) as { instanceId: string }[];
@@ -76,6 +89,8 @@ describe('durable entities', () => {
     await fetch(api('orchestrators/usesLock/lock-1'), { method: 'POST' });
     const failed = await waitForStatus(api('instances/lock-1'));
     expect(failed.runtimeStatus).toBe('Failed');
-    expect(String(failed.output)).toContain('lock requires a Durable Functions extension that supports OOProc schema V4 or higher');
+    expect(String(failed.output)).toContain(
+      'lock requires a Durable Functions extension that supports OOProc schema V4 or higher',
+    );
   });
 });

@@ -37,7 +37,10 @@ async function scrape(): Promise<string> {
 }
 
 async function run(name: string, id: string, input: unknown): Promise<void> {
-  await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, { method: 'POST', body: JSON.stringify(input) });
+  await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+  });
   await waitForStatus(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
 }
 
@@ -50,10 +53,13 @@ describe('host metrics at /admin/metrics', () => {
 
     expect(sample(after, 'durable_instances', { runtime_status: 'Completed' })).toBe(4);
     expect(sample(after, 'durable_instances', { runtime_status: 'Running' })).toBe(0);
-    const completedHello = (s: string): number => sample(s, 'durable_activity_executions_total', { activity: 'hello', outcome: 'completed' });
+    const completedHello = (s: string): number =>
+      sample(s, 'durable_activity_executions_total', { activity: 'hello', outcome: 'completed' });
     expect(completedHello(after) - completedHello(before)).toBe(6);
     expect(sample(after, 'durable_activity_executions_total', { activity: 'flaky', outcome: 'failed' })).toBe(1);
-    expect(sample(after, 'durable_activity_execution_seconds_count', { activity: 'hello', outcome: 'completed' })).toBe(6);
+    expect(sample(after, 'durable_activity_execution_seconds_count', { activity: 'hello', outcome: 'completed' })).toBe(
+      6,
+    );
     // sequence: start + one episode per activity; retrying: start, failure, timer, success.
     expect(sample(after, 'durable_orchestration_episode_seconds_count', { orchestrator: 'sequence' })).toBe(9);
     expect(sample(after, 'durable_store_commit_seconds_count')).toBeGreaterThanOrEqual(13);

@@ -14,7 +14,10 @@ let scratch: string;
 /** Runs `cli start <appDir>` to its exit and returns the exit code and everything it printed. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -50,18 +53,38 @@ describe('the host refuses to start with one clear line and a non-zero exit', ()
   const cases: [string, () => string, RegExp][] = [
     ['a missing app directory', () => path.join(os.tmpdir(), 'no-such-app-dir'), /The app directory .* does not exist/],
     ['no package.json', () => app('no-package', { 'host.json': hostJson }), /No package.json found in/],
-    ['a main that matches nothing', () => app('no-match', { 'package.json': '{"main":"dist/*.js"}', 'host.json': hostJson }), /matches no file .*Did you build the app/],
-    ['no functions registered', () => app('no-functions', { 'package.json': '{"main":"index.js"}', 'host.json': hostJson, 'index.js': '// nothing' }), /No functions found/],
+    [
+      'a main that matches nothing',
+      () => app('no-match', { 'package.json': '{"main":"dist/*.js"}', 'host.json': hostJson }),
+      /matches no file .*Did you build the app/,
+    ],
+    [
+      'no functions registered',
+      () =>
+        app('no-functions', { 'package.json': '{"main":"index.js"}', 'host.json': hostJson, 'index.js': '// nothing' }),
+      /No functions found/,
+    ],
     [
       'an app module that throws on load',
-      () => app('throws', { 'package.json': '{"main":"functions/*.js"}', 'host.json': hostJson, 'functions/boom.js': "throw new Error('kaboom at load');" }),
+      () =>
+        app('throws', {
+          'package.json': '{"main":"functions/*.js"}',
+          'host.json': hostJson,
+          'functions/boom.js': "throw new Error('kaboom at load');",
+        }),
       /Loading functions\/boom\.js failed: kaboom at load/,
     ],
-    ['a broken host.json', () => app('bad-host-json', { 'package.json': '{"main":"index.js"}', 'host.json': '{ nope' }), /host.json at .* is not valid JSON/],
+    [
+      'a broken host.json',
+      () => app('bad-host-json', { 'package.json': '{"main":"index.js"}', 'host.json': '{ nope' }),
+      /host.json at .* is not valid JSON/,
+    ],
   ];
   for (const [what, dir, message] of cases) {
     it(what, async () => {
-      const { code, output } = await runCli(['start', dir(), '--port', '0'], { AzureWebJobsStorage: azurite.connectionString });
+      const { code, output } = await runCli(['start', dir(), '--port', '0'], {
+        AzureWebJobsStorage: azurite.connectionString,
+      });
       expect(code).toBe(1);
       expect(output).toMatch(message);
       expect(output.trim().split('\n')).toHaveLength(1);
@@ -72,15 +95,25 @@ describe('the host refuses to start with one clear line and a non-zero exit', ()
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => blocker.once('listening', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
-    const dir = app('port-in-use', { 'package.json': '{"main":"index.js"}', 'host.json': hostJson, 'index.js': registersOne });
-    const { code, output } = await runCli(['start', dir, '--port', String(port)], { AzureWebJobsStorage: azurite.connectionString });
+    const dir = app('port-in-use', {
+      'package.json': '{"main":"index.js"}',
+      'host.json': hostJson,
+      'index.js': registersOne,
+    });
+    const { code, output } = await runCli(['start', dir, '--port', String(port)], {
+      AzureWebJobsStorage: azurite.connectionString,
+    });
     blocker.close();
     expect(code).toBe(1);
     expect(output).toMatch(new RegExp(`Port ${port} on 127.0.0.1 is in use`));
   });
 
   it('storage that does not answer', async () => {
-    const dir = app('no-storage', { 'package.json': '{"main":"index.js"}', 'host.json': hostJson, 'index.js': registersOne });
+    const dir = app('no-storage', {
+      'package.json': '{"main":"index.js"}',
+      'host.json': hostJson,
+      'index.js': registersOne,
+    });
     const closed = azurite.connectionString.replace(/:\d+\/devstoreaccount1/g, ':1/devstoreaccount1');
     const { code, output } = await runCli(['start', dir, '--port', '0'], { AzureWebJobsStorage: closed });
     expect(code).toBe(1);

@@ -44,14 +44,23 @@ describe('a host stopped with Ctrl-C', () => {
   it('leaves unfinished work durable, and the next start finishes it', async () => {
     const env = { AzureWebJobsStorage: azurite.connectionString };
     let host = await startHostProcess(FIRST, env);
-    for (let i = 0; i < 10; i++) await fetch(api(host, `orchestrators/fanOut/graceful-${i}`), { method: 'POST', body: '30' });
+    for (let i = 0; i < 10; i++)
+      await fetch(api(host, `orchestrators/fanOut/graceful-${i}`), { method: 'POST', body: '30' });
     await fetch(api(host, 'orchestrators/waitForever/graceful-waiting'), { method: 'POST' });
     await host.stop();
     expect(host.output()).toContain('Stopping');
     host = await startHostProcess(FIRST, env);
     hosts.push(host);
-    for (let i = 0; i < 10; i++) expect(await waitForStatus(api(host, `instances/graceful-${i}`))).toMatchObject({ runtimeStatus: 'Completed', output: 435 });
-    await fetch(api(host, 'instances/graceful-waiting/raiseEvent/Go'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"after restart"' });
+    for (let i = 0; i < 10; i++)
+      expect(await waitForStatus(api(host, `instances/graceful-${i}`))).toMatchObject({
+        runtimeStatus: 'Completed',
+        output: 435,
+      });
+    await fetch(api(host, 'instances/graceful-waiting/raiseEvent/Go'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '"after restart"',
+    });
     expect(await waitForStatus(api(host, 'instances/graceful-waiting'))).toMatchObject({ output: 'after restart' });
     expect(host.output()).toMatch(/\[startOrchestration|Host started/);
   });
@@ -64,12 +73,18 @@ describe('a host restarted while sub-orchestrations wait on timers that are due 
     const ids = Array.from({ length: 20 }, (_, i) => `napping-${i}`);
     for (const id of ids) await fetch(api(host, `orchestrators/napParent/${id}`), { method: 'POST', body: '1000' });
     for (const id of ids) {
-      await waitForStatus(api(host, `instances/${id}:nap?showHistory=true`), (s) => JSON.stringify(s).includes('TimerCreated'));
+      await waitForStatus(api(host, `instances/${id}:nap?showHistory=true`), (s) =>
+        JSON.stringify(s).includes('TimerCreated'),
+      );
     }
     await host.stop();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     host = await startHostProcess(FIRST, env);
     hosts.push(host);
-    for (const id of ids) expect(await waitForStatus(api(host, `instances/${id}`), undefined, 15_000)).toMatchObject({ runtimeStatus: 'Completed', output: 'Hello after the nap' });
+    for (const id of ids)
+      expect(await waitForStatus(api(host, `instances/${id}`), undefined, 15_000)).toMatchObject({
+        runtimeStatus: 'Completed',
+        output: 'Hello after the nap',
+      });
   });
 });

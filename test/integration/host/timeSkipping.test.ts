@@ -12,7 +12,10 @@ let realTime: HostProcess;
 beforeAll(async () => {
   azurite = await startTestAzurite();
   const env = { AzureWebJobsStorage: azurite.connectionString };
-  [skipping, realTime] = await Promise.all([startHostProcess(APP, env, { timeSkipping: true }), startHostProcess(APP, env)]);
+  [skipping, realTime] = await Promise.all([
+    startHostProcess(APP, env, { timeSkipping: true }),
+    startHostProcess(APP, env),
+  ]);
 });
 
 afterAll(async () => {
@@ -22,10 +25,14 @@ afterAll(async () => {
 });
 
 const start = async (host: HostProcess, name: string, id: string, input: unknown): Promise<void> => {
-  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, { method: 'POST', body: JSON.stringify(input) });
+  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${id}`, {
+    method: 'POST',
+    body: JSON.stringify(input),
+  });
   expect(response.status).toBe(202);
 };
-const status = (host: HostProcess, id: string, query = ''): string => `${host.url}/runtime/webhooks/durabletask/instances/${id}${query}`;
+const status = (host: HostProcess, id: string, query = ''): string =>
+  `${host.url}/runtime/webhooks/durabletask/instances/${id}${query}`;
 
 describe('time skipping (a host option for tests)', () => {
   it('fires a 24-hour timer as soon as nothing else runs, and currentUtcDateTime follows the clock', async () => {
@@ -39,30 +46,46 @@ describe('time skipping (a host option for tests)', () => {
 
   it('splits a 10-day timer into the extension’s slices (3 days, 3 days, the rest), which the SDK follows', async () => {
     await start(skipping, 'timerThenDone', 'ten-days', 240 * HOUR);
-    expect(await waitForStatus(status(skipping, 'ten-days'))).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
-    const full = (await (await fetch(status(skipping, 'ten-days', '?showHistory=true'))).json()) as { historyEvents: { EventType: string }[] };
+    expect(await waitForStatus(status(skipping, 'ten-days'))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 'fired',
+    });
+    const full = (await (await fetch(status(skipping, 'ten-days', '?showHistory=true'))).json()) as {
+      historyEvents: { EventType: string }[];
+    };
     expect(full.historyEvents.filter((e) => e.EventType === 'TimerFired')).toHaveLength(3);
   });
 
   it('lets a timeout win a race when no event comes', async () => {
     await start(skipping, 'race', 'race-timeout', { timeoutMs: HOUR });
-    expect(await waitForStatus(status(skipping, 'race-timeout'))).toMatchObject({ output: { approved: false, timedOut: true } });
+    expect(await waitForStatus(status(skipping, 'race-timeout'))).toMatchObject({
+      output: { approved: false, timedOut: true },
+    });
   });
 
   it('waits for HTTP requests in flight, then skips once the last one has ended', async () => {
     const held = fetch(`${skipping.url}/api/gate`);
     await start(skipping, 'timerThenDone', 'day-timer-busy', 24 * HOUR);
-    await waitForStatus(status(skipping, 'day-timer-busy', '?showHistory=true'), (s) => JSON.stringify(s).includes('TimerCreated'));
-    expect(((await (await fetch(status(skipping, 'day-timer-busy'))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Running');
+    await waitForStatus(status(skipping, 'day-timer-busy', '?showHistory=true'), (s) =>
+      JSON.stringify(s).includes('TimerCreated'),
+    );
+    expect(
+      ((await (await fetch(status(skipping, 'day-timer-busy'))).json()) as { runtimeStatus: string }).runtimeStatus,
+    ).toBe('Running');
     expect(await (await fetch(`${skipping.url}/api/gate`, { method: 'POST' })).text()).toBe('opened');
     expect(await (await held).text()).toBe('passed');
-    expect(await waitForStatus(status(skipping, 'day-timer-busy'))).toMatchObject({ runtimeStatus: 'Completed', output: 'fired' });
+    expect(await waitForStatus(status(skipping, 'day-timer-busy'))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 'fired',
+    });
   });
 
   it('changes nothing when off: the same 24-hour timer keeps the instance running', async () => {
     await start(realTime, 'timerThenDone', 'day-timer-real', 24 * HOUR);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(((await (await fetch(status(realTime, 'day-timer-real'))).json()) as { runtimeStatus: string }).runtimeStatus).toBe('Running');
+    expect(
+      ((await (await fetch(status(realTime, 'day-timer-real'))).json()) as { runtimeStatus: string }).runtimeStatus,
+    ).toBe('Running');
     expect(realTime.output()).not.toContain('Time skipping is on');
     expect(skipping.output()).toContain('Time skipping is on');
   });

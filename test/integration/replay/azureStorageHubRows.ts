@@ -12,12 +12,20 @@ import { EventType, OrchestrationStatus, type HistoryEvent } from '../../../host
 /** DTFx KeySanitation, written out again here so the reader's copy is tested, not reused. */
 function partitionKeyOf(instanceId: string): string {
   const escapes: Record<string, string> = { '^': '^^', '/': '^0', '\\': '^1', '#': '^2', '?': '^3' };
-  return [...instanceId].map((c) => escapes[c] ?? (c.charCodeAt(0) <= 0x1f ? `^${String.fromCharCode(0xc0 + c.charCodeAt(0))}` : c)).join('');
+  return [...instanceId]
+    .map((c) => escapes[c] ?? (c.charCodeAt(0) <= 0x1f ? `^${String.fromCharCode(0xc0 + c.charCodeAt(0))}` : c))
+    .join('');
 }
 
 const rowKeyOf = (position: number): string => position.toString(16).toUpperCase().padStart(16, '0');
 const DATE_MEMBERS = new Set(['FireAt', 'ScheduledStartTime']);
-const JSON_MEMBERS = new Set(['OrchestrationInstance', 'ParentInstance', 'Tags', 'FailureDetails', 'ParentTraceContext']);
+const JSON_MEMBERS = new Set([
+  'OrchestrationInstance',
+  'ParentInstance',
+  'Tags',
+  'FailureDetails',
+  'ParentTraceContext',
+]);
 
 export interface AzureStorageHistoryOptions {
   connectionString: string;
@@ -31,13 +39,23 @@ export interface AzureStorageHistoryOptions {
   staleRowsOfExecution?: { executionId: string; count: number };
 }
 
-function historyRow(partitionKey: string, executionId: string, position: number, event: HistoryEvent): TableEntity<Record<string, unknown>> {
-  const row: TableEntity<Record<string, unknown>> = { partitionKey, rowKey: rowKeyOf(position), ExecutionId: executionId };
+function historyRow(
+  partitionKey: string,
+  executionId: string,
+  position: number,
+  event: HistoryEvent,
+): TableEntity<Record<string, unknown>> {
+  const row: TableEntity<Record<string, unknown>> = {
+    partitionKey,
+    rowKey: rowKeyOf(position),
+    ExecutionId: executionId,
+  };
   for (const [member, value] of Object.entries(event)) {
     if (value === null || value === undefined) continue;
     if (member === 'Timestamp') row._Timestamp = { value: String(value), type: 'DateTime' };
     else if (member === 'EventType') row.EventType = EventType[value as EventType];
-    else if (member === 'OrchestrationStatus') row.OrchestrationStatus = OrchestrationStatus[value as OrchestrationStatus];
+    else if (member === 'OrchestrationStatus')
+      row.OrchestrationStatus = OrchestrationStatus[value as OrchestrationStatus];
     else if (DATE_MEMBERS.has(member)) row[member] = { value: String(value), type: 'DateTime' };
     else if (JSON_MEMBERS.has(member)) row[member] = JSON.stringify(value);
     else row[member] = value;
@@ -53,7 +71,9 @@ export async function writeAzureStorageHistory(options: AzureStorageHistoryOptio
   const instances = TableClient.fromConnectionString(connectionString, `${hubName}Instances`, tableOptions);
   await history.createTable();
   await instances.createTable();
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(`${hubName.toLowerCase()}-largemessages`);
+  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(
+    `${hubName.toLowerCase()}-largemessages`,
+  );
   await container.createIfNotExists();
 
   const rows = events.map((event, position) => historyRow(partitionKey, executionId, position, event));
@@ -67,10 +87,21 @@ export async function writeAzureStorageHistory(options: AzureStorageHistoryOptio
   }
   const stale = options.staleRowsOfExecution;
   for (let i = 0; i < (stale?.count ?? 0); i++) {
-    const event = { EventType: EventType.OrchestratorCompleted, EventId: -1, IsPlayed: true, Timestamp: '2020-01-01T00:00:00.0000000Z' };
+    const event = {
+      EventType: EventType.OrchestratorCompleted,
+      EventId: -1,
+      IsPlayed: true,
+      Timestamp: '2020-01-01T00:00:00.0000000Z',
+    };
     rows.push(historyRow(partitionKey, stale!.executionId, events.length + i, event));
   }
-  rows.push({ partitionKey, rowKey: 'sentinel', ExecutionId: executionId, IsCheckpointComplete: true, CheckpointCompletedTimestamp: new Date() });
+  rows.push({
+    partitionKey,
+    rowKey: 'sentinel',
+    ExecutionId: executionId,
+    IsCheckpointComplete: true,
+    CheckpointCompletedTimestamp: new Date(),
+  });
   // DTFx writes at most 99 rows and the sentinel per batch; one upsert each is enough for a test.
   for (const row of rows) await history.upsertEntity(row, 'Replace');
 

@@ -30,13 +30,21 @@ afterAll(async () => {
 function eventsOf(instanceId: string): HistoryEvent[] {
   const [history] = readHistoryFile(FIXTURE);
   return history.events.map((e) =>
-    e.EventType === EventType.ExecutionStarted ? { ...e, OrchestrationInstance: { InstanceId: instanceId, ExecutionId: e.OrchestrationInstance?.ExecutionId ?? '' } } : e,
+    e.EventType === EventType.ExecutionStarted
+      ? {
+          ...e,
+          OrchestrationInstance: { InstanceId: instanceId, ExecutionId: e.OrchestrationInstance?.ExecutionId ?? '' },
+        }
+      : e,
   );
 }
 
 /** Table rows have no nulls: DTFx leaves null members out, so they come back absent. */
 function withoutNulls(events: HistoryEvent[]): HistoryEvent[] {
-  return events.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null && v !== undefined)) as unknown as HistoryEvent);
+  return events.map(
+    (e) =>
+      Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null && v !== undefined)) as unknown as HistoryEvent,
+  );
 }
 
 async function writeHostLayout(hubName: string, instanceId: string, events: HistoryEvent[]): Promise<void> {
@@ -60,7 +68,13 @@ async function writeHostLayout(hubName: string, instanceId: string, events: Hist
     generation: 0,
     historyChunks: 1,
   };
-  await store.commitEpisode({ record, etag: undefined, newHistory: events, historyRow: { executionId, index: 0 }, consumedMessageIds: [] });
+  await store.commitEpisode({
+    record,
+    etag: undefined,
+    newHistory: events,
+    historyRow: { executionId, index: 0 },
+    consumedMessageIds: [],
+  });
 }
 
 async function sourceError(read: Promise<unknown>): Promise<HistorySourceError> {
@@ -75,7 +89,8 @@ async function sourceError(read: Promise<unknown>): Promise<HistorySourceError> 
 describe("a deployed app's task hub (Durable Task Azure Storage provider layout)", () => {
   const instanceId = 'orders/2026#7?^x';
   const events = eventsOf(instanceId);
-  const executionId = events.find((e) => e.EventType === EventType.ExecutionStarted)?.OrchestrationInstance?.ExecutionId ?? '';
+  const executionId =
+    events.find((e) => e.EventType === EventType.ExecutionStarted)?.OrchestrationInstance?.ExecutionId ?? '';
 
   beforeAll(async () => {
     const started = events.findIndex((e) => e.EventType === EventType.ExecutionStarted);
@@ -91,7 +106,11 @@ describe("a deployed app's task hub (Durable Task Azure Storage provider layout)
   });
 
   it('reads the current execution: enum names, _Timestamp, JSON members, the blob, an escaped key; not the sentinel or older rows', async () => {
-    const history = await readInstanceHistory({ connection: azurite.connectionString, hubName: 'DeployedHub', instanceId });
+    const history = await readInstanceHistory({
+      connection: azurite.connectionString,
+      hubName: 'DeployedHub',
+      instanceId,
+    });
     expect(history.layout).toBe('azure-storage');
     expect(history).toMatchObject({ orchestrator: 'sagaOrchestrator', instanceId, executionId });
     expect(history.events).toEqual(withoutNulls(events));
@@ -99,20 +118,30 @@ describe("a deployed app's task hub (Durable Task Azure Storage provider layout)
   });
 
   it('finds the hub whatever the case of its name', async () => {
-    const history = await readInstanceHistory({ connection: azurite.connectionString, hubName: 'deployedhub', instanceId });
+    const history = await readInstanceHistory({
+      connection: azurite.connectionString,
+      hubName: 'deployedhub',
+      instanceId,
+    });
     expect(history.events).toHaveLength(events.length);
   });
 
   it('an instance the hub does not hold', async () => {
-    const error = await sourceError(readInstanceHistory({ connection: azurite.connectionString, hubName: 'DeployedHub', instanceId: 'nobody' }));
+    const error = await sourceError(
+      readInstanceHistory({ connection: azurite.connectionString, hubName: 'DeployedHub', instanceId: 'nobody' }),
+    );
     expect(error.problem).toBe('instance-not-found');
     expect(error.message).toBe("Task hub 'DeployedHub' has no instance 'nobody' (looked in DeployedHubHistory).");
   });
 
   it('asked for the host layout, the hub is not there', async () => {
-    const error = await sourceError(readInstanceHistory({ connection: azurite.connectionString, hubName: 'DeployedHub', instanceId, layout: 'host' }));
+    const error = await sourceError(
+      readInstanceHistory({ connection: azurite.connectionString, hubName: 'DeployedHub', instanceId, layout: 'host' }),
+    );
     expect(error.problem).toBe('hub-not-found');
-    expect(error.message).toMatch(/^Task hub 'DeployedHub' does not exist at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1: there is no table DeployedHubTaskHub \(this host's layout\)\.$/);
+    expect(error.message).toMatch(
+      /^Task hub 'DeployedHub' does not exist at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1: there is no table DeployedHubTaskHub \(this host's layout\)\.$/,
+    );
   });
 });
 
@@ -124,31 +153,54 @@ describe("the local host's own task hub", () => {
   });
 
   it('reads the instance through the host store', async () => {
-    const history = await readInstanceHistory({ connection: azurite.connectionString, hubName: 'LocalHub', instanceId });
+    const history = await readInstanceHistory({
+      connection: azurite.connectionString,
+      hubName: 'LocalHub',
+      instanceId,
+    });
     expect(history.layout).toBe('host');
     expect(history.events).toEqual(eventsOf(instanceId));
   });
 
   it('an instance the hub does not hold', async () => {
-    const error = await sourceError(readInstanceHistory({ connection: azurite.connectionString, hubName: 'LocalHub', instanceId: 'nobody' }));
+    const error = await sourceError(
+      readInstanceHistory({ connection: azurite.connectionString, hubName: 'LocalHub', instanceId: 'nobody' }),
+    );
     expect(error.problem).toBe('instance-not-found');
   });
 });
 
 describe('finding the hub', () => {
   it('a hub of neither layout', async () => {
-    const error = await sourceError(readInstanceHistory({ connection: azurite.connectionString, hubName: 'NoSuchHub', instanceId: 'x' }));
+    const error = await sourceError(
+      readInstanceHistory({ connection: azurite.connectionString, hubName: 'NoSuchHub', instanceId: 'x' }),
+    );
     expect(error.problem).toBe('hub-not-found');
-    expect(error.message).toMatch(/there is no table NoSuchHubTaskHub \(this host's layout\) or NoSuchHubHistory \(Azure Storage provider layout\)\.$/);
+    expect(error.message).toMatch(
+      /there is no table NoSuchHubTaskHub \(this host's layout\) or NoSuchHubHistory \(Azure Storage provider layout\)\.$/,
+    );
   });
 
   it('an instance in both layouts of one hub name: the caller chooses', async () => {
     await writeHostLayout('TwiceHub', 'twice', eventsOf('twice'));
     const events = eventsOf('twice');
-    await writeAzureStorageHistory({ connectionString: azurite.connectionString, hubName: 'TwiceHub', instanceId: 'twice', executionId: 'x1', events });
-    const error = await sourceError(readInstanceHistory({ connection: azurite.connectionString, hubName: 'TwiceHub', instanceId: 'twice' }));
+    await writeAzureStorageHistory({
+      connectionString: azurite.connectionString,
+      hubName: 'TwiceHub',
+      instanceId: 'twice',
+      executionId: 'x1',
+      events,
+    });
+    const error = await sourceError(
+      readInstanceHistory({ connection: azurite.connectionString, hubName: 'TwiceHub', instanceId: 'twice' }),
+    );
     expect(error.problem).toBe('ambiguous-layout');
-    const chosen = await readInstanceHistory({ connection: azurite.connectionString, hubName: 'TwiceHub', instanceId: 'twice', layout: 'azure-storage' });
+    const chosen = await readInstanceHistory({
+      connection: azurite.connectionString,
+      hubName: 'TwiceHub',
+      instanceId: 'twice',
+      layout: 'azure-storage',
+    });
     expect(chosen.layout).toBe('azure-storage');
   });
 
@@ -157,11 +209,17 @@ describe('finding the hub', () => {
     const connection = developmentConnectionString({ blob: port, queue: port, table: port });
     const error = await sourceError(readInstanceHistory({ connection, hubName: 'AnyHub', instanceId: 'x' }));
     expect(error.problem).toBe('storage-not-answering');
-    expect(error.message).toMatch(new RegExp(`^Azure Storage at http://127\\.0\\.0\\.1:${port}/devstoreaccount1 does not answer \\(listing tables: .*\\)\\. Is Azurite running`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Azure Storage at http://127\\.0\\.0\\.1:${port}/devstoreaccount1 does not answer \\(listing tables: .*\\)\\. Is Azurite running`,
+      ),
+    );
   });
 
   it('a connection string that cannot be used', async () => {
-    const error = await sourceError(readInstanceHistory({ connection: 'not a connection string', hubName: 'AnyHub', instanceId: 'x' }));
+    const error = await sourceError(
+      readInstanceHistory({ connection: 'not a connection string', hubName: 'AnyHub', instanceId: 'x' }),
+    );
     expect(error.problem).toBe('bad-connection');
   });
 });

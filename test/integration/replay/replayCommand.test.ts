@@ -30,7 +30,11 @@ interface Run {
 
 function replay(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -110,7 +114,10 @@ afterAll(async () => {
 
 describe('history files', () => {
   it('every recorded saga path replays against the current code: exit 0, one ok line each', async () => {
-    const files = fs.readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).map((f) => path.join(FIXTURES, f));
+    const files = fs
+      .readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(FIXTURES, f));
     expect(files).toHaveLength(12);
     const histories = files.flatMap((file) => readHistoryFile(file)).length;
     const run = await replay(files);
@@ -122,12 +129,18 @@ describe('history files', () => {
 
   it('against a deliberately changed saga: exit 1, naming the first step that differs', async () => {
     const events = sagaEvents('success');
-    const position = events.findIndex((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated);
+    const position = events.findIndex(
+      (e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated,
+    );
     const run = await replay(['--app', CHANGED_APP, fixture('success')]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
-    expect(run.stdout).toContain(`MISMATCH: sagaOrchestrator instance 'replay-success' (${fixture('success')}): the current code does not replay this history.`);
+    expect(run.stdout).toContain(
+      `MISMATCH: sagaOrchestrator instance 'replay-success' (${fixture('success')}): the current code does not replay this history.`,
+    );
     expect(run.stdout).toContain(`  first difference at event ${position}, sequence id 0:`);
-    expect(run.stdout).toContain(`    expected (history):   ${events[position].EventType === EventType.TaskScheduled ? 'activity' : 'sub-orchestration'} '${events[position].Name}'`);
+    expect(run.stdout).toContain(
+      `    expected (history):   ${events[position].EventType === EventType.TaskScheduled ? 'activity' : 'sub-orchestration'} '${events[position].Name}'`,
+    );
     expect(run.stdout).toContain("    actual (code now):    activity 'screenOrder'");
   });
 
@@ -140,21 +153,35 @@ describe('history files', () => {
 
   it('a history naming an orchestrator the app lacks: exit 1, one line', async () => {
     const file = path.join(scratch, 'renamed.json');
-    const events = sagaEvents('success').map((e) => (e.EventType === EventType.ExecutionStarted ? { ...e, Name: 'orderSagaV0' } : e));
+    const events = sagaEvents('success').map((e) =>
+      e.EventType === EventType.ExecutionStarted ? { ...e, Name: 'orderSagaV0' } : e,
+    );
     fs.writeFileSync(file, JSON.stringify(events));
     const run = await replay([file]);
     expect(run.code).toBe(1);
-    expect(run.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^orderSagaV0 instance 'replay-success' \(.*renamed\.json\): The app has no orchestrator named 'orderSagaV0' \(it has: .*sagaOrchestrator.*\)\.$/)]);
+    expect(run.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^orderSagaV0 instance 'replay-success' \(.*renamed\.json\): The app has no orchestrator named 'orderSagaV0' \(it has: .*sagaOrchestrator.*\)\.$/,
+      ),
+    ]);
   });
 
   it('a file that is not a history: exit 2', async () => {
     const file = path.join(scratch, 'settings.json');
     fs.writeFileSync(file, JSON.stringify({ Values: {} }));
-    expectOneErrorLine(await replay([file]), 2, /settings\.json is not a history: expected an array of history events or an object with a "history" array\.$/);
+    expectOneErrorLine(
+      await replay([file]),
+      2,
+      /settings\.json is not a history: expected an array of history events or an object with a "history" array\.$/,
+    );
   });
 
   it('a file that does not exist: exit 2', async () => {
-    expectOneErrorLine(await replay([path.join(scratch, 'nope.json')]), 2, /Cannot read the history file .*nope\.json: there is no such file\./);
+    expectOneErrorLine(
+      await replay([path.join(scratch, 'nope.json')]),
+      2,
+      /Cannot read the history file .*nope\.json: there is no such file\./,
+    );
   });
 
   it('an app that cannot be loaded: exit 3', async () => {
@@ -166,7 +193,9 @@ describe('instances in a task hub', () => {
   it("the local host's hub, named by the app's host.json: exit 0", async () => {
     const run = await replay(['--instance', 'replay-success', '--connection', azurite.connectionString]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ok: sagaOrchestrator instance 'replay-success' \(task hub DurableSagaHub, instance 'replay-success'\): /);
+    expect(run.stdout).toMatch(
+      /^ok: sagaOrchestrator instance 'replay-success' \(task hub DurableSagaHub, instance 'replay-success'\): /,
+    );
   });
 
   it('the connection from AzureWebJobsStorage, which the environment sets over local.settings.json', async () => {
@@ -175,27 +204,48 @@ describe('instances in a task hub', () => {
   });
 
   it("a deployed app's Azure Storage hub: exit 0, and 1 against the changed saga", async () => {
-    const args = ['--instance', 'replay-rejected-at-c', '--hub', 'DeployedSagaHub', '--connection', azurite.connectionString];
+    const args = [
+      '--instance',
+      'replay-rejected-at-c',
+      '--hub',
+      'DeployedSagaHub',
+      '--connection',
+      azurite.connectionString,
+    ];
     const run = await replay(args);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ok: sagaOrchestrator instance 'replay-rejected-at-c' \(task hub DeployedSagaHub \(Azure Storage provider layout\), instance 'replay-rejected-at-c'\)/);
+    expect(run.stdout).toMatch(
+      /^ok: sagaOrchestrator instance 'replay-rejected-at-c' \(task hub DeployedSagaHub \(Azure Storage provider layout\), instance 'replay-rejected-at-c'\)/,
+    );
     const changed = await replay([...args, '--app', CHANGED_APP, '--layout', 'azure-storage']);
     expect(changed.code).toBe(1);
     expect(changed.stdout).toContain("    actual (code now):    activity 'screenOrder'");
   });
 
   it('an instance that does not exist: exit 2', async () => {
-    expectOneErrorLine(await replay(['--instance', 'no-such-order', '--connection', azurite.connectionString]), 2, /Task hub 'DurableSagaHub' has no instance 'no-such-order'/);
+    expectOneErrorLine(
+      await replay(['--instance', 'no-such-order', '--connection', azurite.connectionString]),
+      2,
+      /Task hub 'DurableSagaHub' has no instance 'no-such-order'/,
+    );
   });
 
   it('a hub that does not exist: exit 2', async () => {
-    expectOneErrorLine(await replay(['--instance', 'replay-success', '--hub', 'NoSuchHub', '--connection', azurite.connectionString]), 2, /Task hub 'NoSuchHub' does not exist at /);
+    expectOneErrorLine(
+      await replay(['--instance', 'replay-success', '--hub', 'NoSuchHub', '--connection', azurite.connectionString]),
+      2,
+      /Task hub 'NoSuchHub' does not exist at /,
+    );
   });
 
   it('storage that does not answer: exit 3', async () => {
     const port = await closedPort();
     const connection = developmentConnectionString({ blob: port, queue: port, table: port });
-    expectOneErrorLine(await replay(['--instance', 'replay-success', '--connection', connection]), 3, /Azure Storage at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 does not answer/);
+    expectOneErrorLine(
+      await replay(['--instance', 'replay-success', '--connection', connection]),
+      3,
+      /Azure Storage at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 does not answer/,
+    );
   });
 });
 
@@ -203,8 +253,16 @@ describe('bad usage: exit 2, one line', () => {
   const cases: [string, string[], RegExp][] = [
     ['nothing to replay', [], /Name a history file, or an instance with --instance ID\./],
     ['an unknown flag', ['--bogus', 'x.json'], /Unknown option '--bogus'/],
-    ['both files and an instance', ['--instance', 'a', 'b.json'], /Give either history files or --instance, not both\./],
-    ['a layout that does not exist', ['--instance', 'a', '--layout', 'sideways'], /--layout must be host or azure-storage, not 'sideways'\./],
+    [
+      'both files and an instance',
+      ['--instance', 'a', 'b.json'],
+      /Give either history files or --instance, not both\./,
+    ],
+    [
+      'a layout that does not exist',
+      ['--instance', 'a', '--layout', 'sideways'],
+      /--layout must be host or azure-storage, not 'sideways'\./,
+    ],
     ['a hub without an instance', ['--hub', 'H', 'x.json'], /--hub only applies with --instance\./],
   ];
   for (const [what, args, message] of cases) {

@@ -24,7 +24,11 @@ let dispose: () => void;
 
 beforeAll(async () => {
   server = await startCosmosServer();
-  const settings: CosmosSettings = { endpoint: server.endpoint, key: server.key, databaseId: `examples-${randomUUID()}` };
+  const settings: CosmosSettings = {
+    endpoint: server.endpoint,
+    key: server.key,
+    databaseId: `examples-${randomUUID()}`,
+  };
   await seedDemoData({ settings });
   const client = createCosmosClient(settings);
   dispose = () => client.dispose();
@@ -60,7 +64,9 @@ async function runSaga(sagaId: string, order: unknown): Promise<DriverOutcome> {
 
 async function snapshot(): Promise<{ stock: Record<string, number>; balances: Record<string, number> }> {
   const stock = await stores.inventory.items.query<StockDocument>('SELECT * FROM c').fetchAll();
-  const accounts = await stores.payments.items.query<AccountDocument>("SELECT * FROM c WHERE c.type = 'account'").fetchAll();
+  const accounts = await stores.payments.items
+    .query<AccountDocument>("SELECT * FROM c WHERE c.type = 'account'")
+    .fetchAll();
   return {
     stock: Object.fromEntries(stock.resources.map((item) => [item.sku, item.available])),
     balances: Object.fromEntries(accounts.resources.map((account) => [account.accountId, account.balanceCents])),
@@ -70,23 +76,26 @@ async function snapshot(): Promise<{ stock: Record<string, number>; balances: Re
 describe('the example orders against the seed data', () => {
   const sagaExamples = orderExamples().filter((example) => example.expected.saga !== undefined);
 
-  it.each(sagaExamples.map((example) => [example.file, example] as const))('%s ends as documented', async (file, example) => {
-    const validation = validateOrderRequest({ body: example.body });
-    if (!validation.ok) throw new Error(`${file} does not validate`);
-    const expected = example.expected.saga;
-    const before = await snapshot();
+  it.each(sagaExamples.map((example) => [example.file, example] as const))(
+    '%s ends as documented',
+    async (file, example) => {
+      const validation = validateOrderRequest({ body: example.body });
+      if (!validation.ok) throw new Error(`${file} does not validate`);
+      const expected = example.expected.saga;
+      const before = await snapshot();
 
-    const outcome = await runSaga(`example-${randomUUID()}`, validation.order);
+      const outcome = await runSaga(`example-${randomUUID()}`, validation.order);
 
-    expect(outcome.outcome).toBe(expected?.outcome);
-    if (expected?.outcome === 'rejected') {
-      expect(outcome).toEqual({
-        outcome: 'rejected',
-        step: expected.step,
-        reason: expected.reason,
-        compensated: expected.compensated,
-      });
-      expect(await snapshot()).toEqual(before);
-    }
-  });
+      expect(outcome.outcome).toBe(expected?.outcome);
+      if (expected?.outcome === 'rejected') {
+        expect(outcome).toEqual({
+          outcome: 'rejected',
+          step: expected.step,
+          reason: expected.reason,
+          compensated: expected.compensated,
+        });
+        expect(await snapshot()).toEqual(before);
+      }
+    },
+  );
 });

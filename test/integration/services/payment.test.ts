@@ -30,7 +30,10 @@ afterAll(async () => {
 beforeEach(async () => {
   await payments.items.upsert(newAccountDocument('cust-alice', 'Alice', 'EUR', 10_000, 5_000));
   for (const id of ['payment-saga-1', 'payment-saga-2']) {
-    await payments.item(id, 'cust-alice').delete().catch(() => undefined);
+    await payments
+      .item(id, 'cust-alice')
+      .delete()
+      .catch(() => undefined);
   }
 });
 
@@ -53,7 +56,12 @@ describe('chargePayment', () => {
 
     expect(result).toEqual({ ok: true, paymentId: 'payment-saga-1' });
     expect((await account()).balanceCents).toBe(7_500);
-    expect(await receipt('saga-1')).toMatchObject({ sagaId: 'saga-1', amountCents: 2_500, currency: 'EUR', status: 'charged' });
+    expect(await receipt('saga-1')).toMatchObject({
+      sagaId: 'saga-1',
+      amountCents: 2_500,
+      currency: 'EUR',
+      status: 'charged',
+    });
   });
 
   it('twice has the effect of once', async () => {
@@ -84,7 +92,12 @@ describe('chargePayment', () => {
   });
 
   it('returns an unknown account as a result', async () => {
-    const result = await chargePayment(payments, { sagaId: 'saga-1', customerId: 'cust-nobody', amountCents: 1, currency: 'EUR' });
+    const result = await chargePayment(payments, {
+      sagaId: 'saga-1',
+      customerId: 'cust-nobody',
+      amountCents: 1,
+      currency: 'EUR',
+    });
     expect(result).toMatchObject({ ok: false, reason: { code: 'unknown-account' } });
   });
 
@@ -117,8 +130,12 @@ describe('refundPayment', () => {
   });
 
   it('of a charge that never happened is a no-op that succeeds, even for an unknown account', async () => {
-    expect(await refundPayment(payments, { sagaId: 'saga-2', customerId: 'cust-alice' })).toEqual({ effect: 'nothing-to-undo' });
-    expect(await refundPayment(payments, { sagaId: 'saga-2', customerId: 'cust-nobody' })).toEqual({ effect: 'nothing-to-undo' });
+    expect(await refundPayment(payments, { sagaId: 'saga-2', customerId: 'cust-alice' })).toEqual({
+      effect: 'nothing-to-undo',
+    });
+    expect(await refundPayment(payments, { sagaId: 'saga-2', customerId: 'cust-nobody' })).toEqual({
+      effect: 'nothing-to-undo',
+    });
     expect((await account()).balanceCents).toBe(10_000);
     expect(await receipt('saga-2')).toBeUndefined();
   });

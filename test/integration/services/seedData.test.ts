@@ -59,7 +59,10 @@ describe('seedDemoData', () => {
 
   it('reads COSMOS_ENDPOINT, COSMOS_KEY and COSMOS_DATABASE when given no settings', async () => {
     const databaseId = `seed-${randomUUID()}`;
-    const report = await seedDemoData({}, { COSMOS_ENDPOINT: server.endpoint, COSMOS_KEY: server.key, COSMOS_DATABASE: databaseId });
+    const report = await seedDemoData(
+      {},
+      { COSMOS_ENDPOINT: server.endpoint, COSMOS_KEY: server.key, COSMOS_DATABASE: databaseId },
+    );
     expect(report.databaseId).toBe(databaseId);
   });
 });
@@ -67,7 +70,9 @@ describe('seedDemoData', () => {
 describe('opening the containers', () => {
   it('fails with a message that says how to create them when the database is not seeded', async () => {
     const client = createCosmosClient(settings());
-    await expect(openSagaStores(client, 'never-seeded')).rejects.toThrow(/container "\w+" does not exist in database "never-seeded": run `npm run seed`/);
+    await expect(openSagaStores(client, 'never-seeded')).rejects.toThrow(
+      /container "\w+" does not exist in database "never-seeded": run `npm run seed`/,
+    );
     client.dispose();
   });
 

@@ -39,7 +39,11 @@ async function shipment(sagaId: string): Promise<ShipmentDocument | undefined> {
 describe('bookShipment', () => {
   it('books with the carrier of the destination', async () => {
     expect(await bookShipment(shipments, 'saga-1', order('NL'))).toEqual({ ok: true, shipmentId: 'shipment-saga-1' });
-    expect(await shipment('saga-1')).toMatchObject({ status: 'booked', carrier: 'PostNL', lines: [{ sku: 'SKU-KEYBOARD', quantity: 1 }] });
+    expect(await shipment('saga-1')).toMatchObject({
+      status: 'booked',
+      carrier: 'PostNL',
+      lines: [{ sku: 'SKU-KEYBOARD', quantity: 1 }],
+    });
   });
 
   it('twice has the effect of once', async () => {
@@ -73,7 +77,10 @@ describe('cancelShipment', () => {
 
   it('of a booking that never happened is a no-op that succeeds, and fences off a late booking', async () => {
     expect(await cancelShipment(shipments, 'saga-5')).toEqual({ effect: 'nothing-to-undo' });
-    expect(await bookShipment(shipments, 'saga-5', order('NL'))).toMatchObject({ ok: false, reason: { code: 'shipment-cancelled' } });
+    expect(await bookShipment(shipments, 'saga-5', order('NL'))).toMatchObject({
+      ok: false,
+      reason: { code: 'shipment-cancelled' },
+    });
   });
 });
 

@@ -98,7 +98,10 @@ describe('a reply lost after the commit', () => {
   it('of the reservation: the attempt throws, the retry finds the hold and reserves exactly once', async () => {
     proxy.inject({ kind: { type: 'drop-reply' }, matches: documentWritesTo('inventory') });
 
-    await expect(activities.doActivityA(input())).rejects.toMatchObject({ name: 'TransientStoreError', code: 'ECONNRESET' });
+    await expect(activities.doActivityA(input())).rejects.toMatchObject({
+      name: 'TransientStoreError',
+      code: 'ECONNRESET',
+    });
     expect(proxy.served['drop-reply']).toBeGreaterThan(0);
     expect(await keyboardStock()).toMatchObject({ available: 8, reserved: 2 });
 
@@ -136,10 +139,19 @@ describe('a reply lost after the commit', () => {
 describe('business failures are returned, not thrown', () => {
   it('insufficient stock, insufficient funds, destination not served', async () => {
     const big = { ...order, lines: [{ sku: 'SKU-KEYBOARD', quantity: 11, unitPriceCents: 1_000 }] };
-    await expect(activities.doActivityA({ sagaId, order: big })).resolves.toMatchObject({ ok: false, reason: { code: 'insufficient-stock' } });
-    await expect(activities.doActivityB({ sagaId, order: big })).resolves.toMatchObject({ ok: false, reason: { code: 'insufficient-funds' } });
+    await expect(activities.doActivityA({ sagaId, order: big })).resolves.toMatchObject({
+      ok: false,
+      reason: { code: 'insufficient-stock' },
+    });
+    await expect(activities.doActivityB({ sagaId, order: big })).resolves.toMatchObject({
+      ok: false,
+      reason: { code: 'insufficient-funds' },
+    });
     const far = { ...order, shipTo: { ...order.shipTo, country: 'AQ' } };
-    await expect(activities.doActivityC({ sagaId, order: far })).resolves.toMatchObject({ ok: false, reason: { code: 'destination-not-served' } });
+    await expect(activities.doActivityC({ sagaId, order: far })).resolves.toMatchObject({
+      ok: false,
+      reason: { code: 'destination-not-served' },
+    });
   });
 });
 

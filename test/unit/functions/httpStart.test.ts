@@ -24,7 +24,9 @@ class FakeDurableClient implements OrderStarterClient {
     await Promise.resolve();
     const id = options.instanceId ?? `generated${++this.generated}`;
     if (this.instances.has(id)) {
-      throw new Error(`DurableClient error: Durable Functions extension replied with HTTP 500 response. An Orchestration instance with the status Pending already exists.`);
+      throw new Error(
+        `DurableClient error: Durable Functions extension replied with HTTP 500 response. An Orchestration instance with the status Pending already exists.`,
+      );
     }
     this.instances.set(id, { name: orchestratorName, input: options.input });
     this.started.push(id);
@@ -68,7 +70,10 @@ describe('POST /api/orders (startOrder)', () => {
     const response = await startOrder(post(okBody), client, {});
 
     expect(response.status).toBe(202);
-    expect(await bodyOf(response)).toMatchObject({ id: 'generated1', statusQueryGetUri: expect.stringContaining('generated1') });
+    expect(await bodyOf(response)).toMatchObject({
+      id: 'generated1',
+      statusQueryGetUri: expect.stringContaining('generated1'),
+    });
     expect(client.instances.get('generated1')).toEqual({
       name: 'sagaOrchestrator',
       input: { order: JSON.parse(okBody), policy: defaultSagaPolicy },
@@ -95,24 +100,27 @@ describe('POST /api/orders (startOrder)', () => {
     expect(client.started).toEqual([]);
   });
 
-  it.each(orderExamples().filter((example) => example.expected.httpStatus !== 202).map((example) => [example.file, example] as const))(
-    'refuses %s with the list of what is wrong',
-    async (_file, example) => {
-      const client = new FakeDurableClient();
-      const response = await startOrder(post(example.body), client, {});
-      const body = (await bodyOf(response)) as { errors: { path: string }[] };
+  it.each(
+    orderExamples()
+      .filter((example) => example.expected.httpStatus !== 202)
+      .map((example) => [example.file, example] as const),
+  )('refuses %s with the list of what is wrong', async (_file, example) => {
+    const client = new FakeDurableClient();
+    const response = await startOrder(post(example.body), client, {});
+    const body = (await bodyOf(response)) as { errors: { path: string }[] };
 
-      expect(response.status).toBe(example.expected.httpStatus);
-      expect(body.errors.map((error) => error.path)).toEqual(example.expected.errorPaths);
-      expect(client.started).toEqual([]);
-    },
-  );
+    expect(response.status).toBe(example.expected.httpStatus);
+    expect(body.errors.map((error) => error.path)).toEqual(example.expected.errorPaths);
+    expect(client.started).toEqual([]);
+  });
 
   it('refuses an oversize body with 413 in the same error shape', async () => {
     const response = await startOrder(post('x'.repeat(maxOrderBodyBytes + 1)), new FakeDurableClient(), {});
 
     expect(response.status).toBe(413);
-    expect(await bodyOf(response)).toEqual({ errors: [{ path: '$', message: expect.stringMatching(/limit is 65536 bytes/) }] });
+    expect(await bodyOf(response)).toEqual({
+      errors: [{ path: '$', message: expect.stringMatching(/limit is 65536 bytes/) }],
+    });
   });
 
   describe('with an Idempotency-Key', () => {
@@ -184,7 +192,9 @@ describe('POST /api/orders (startOrder)', () => {
       const response = await startOrder(post(okBody, { 'Idempotency-Key': 'a/b?c' }), new FakeDurableClient(), {});
 
       expect(response.status).toBe(400);
-      expect(await bodyOf(response)).toEqual({ errors: [{ path: 'header:Idempotency-Key', message: expect.any(String) }] });
+      expect(await bodyOf(response)).toEqual({
+        errors: [{ path: 'header:Idempotency-Key', message: expect.any(String) }],
+      });
     });
   });
 
@@ -194,6 +204,8 @@ describe('POST /api/orders (startOrder)', () => {
     const response = await startOrder(post(okBody), client, {});
 
     expect(response.status).toBe(500);
-    expect(await bodyOf(response)).toEqual({ errors: [{ path: '$', message: 'the order saga could not be started; try again' }] });
+    expect(await bodyOf(response)).toEqual({
+      errors: [{ path: '$', message: 'the order saga could not be started; try again' }],
+    });
   });
 });

@@ -34,7 +34,12 @@ const policy: SagaPolicy = {
   deadlineMs: 5 * 60_000,
   retry: {
     step: { firstRetryIntervalMs: retryIntervalMs, maxRetryIntervalMs: 10_000, backoffCoefficient: 2, maxAttempts: 2 },
-    compensation: { firstRetryIntervalMs: retryIntervalMs, maxRetryIntervalMs: 10_000, backoffCoefficient: 2, maxAttempts: 2 },
+    compensation: {
+      firstRetryIntervalMs: retryIntervalMs,
+      maxRetryIntervalMs: 10_000,
+      backoffCoefficient: 2,
+      maxAttempts: 2,
+    },
   },
 };
 
@@ -48,7 +53,11 @@ function sagaHistory(): HistoryBuilder {
 /** The orchestrator started a step: its step runner (a sub-orchestration), raced against a fresh deadline timer. */
 function stepScheduled(history: HistoryBuilder, step: StepKey): { task: number; deadline: number } {
   return {
-    task: history.subOrchestrationScheduled('sagaStep', `${sagaId}:${step}`, { activity: stepDefinition(step).doActivity, input: activityInput, retry: policy.retry.step }),
+    task: history.subOrchestrationScheduled('sagaStep', `${sagaId}:${step}`, {
+      activity: stepDefinition(step).doActivity,
+      input: activityInput,
+      retry: policy.retry.step,
+    }),
     deadline: history.timerCreated(deadlineAt),
   };
 }
@@ -61,7 +70,10 @@ function compensationsScheduled(history: HistoryBuilder, steps: StepKey[]): Reco
 }
 
 const ok = (ref: string): StepResult => ({ ok: true, ref });
-const refused = (code: BusinessReason['code'], message: string): StepResult => ({ ok: false, reason: { code, message } });
+const refused = (code: BusinessReason['code'], message: string): StepResult => ({
+  ok: false,
+  reason: { code, message },
+});
 const undone = { effect: 'undone' };
 
 function sagaStatus(state: OrchestratorState): SagaState {
@@ -171,7 +183,9 @@ describe('sagaOrchestrator', () => {
     it('at A: nothing to compensate, answers 400 without scheduling any compensation', async () => {
       const history = sagaHistory();
       const a = stepScheduled(history, 'A');
-      history.nextEpisode().activityCompleted(a.task, refused('insufficient-stock', 'SKU-LAMP: 1 requested, 0 available'));
+      history
+        .nextEpisode()
+        .activityCompleted(a.task, refused('insufficient-stock', 'SKU-LAMP: 1 requested, 0 available'));
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
@@ -195,7 +209,9 @@ describe('sagaOrchestrator', () => {
       const a = stepScheduled(history, 'A');
       history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
       const b = stepScheduled(history, 'B');
-      history.nextEpisode().activityCompleted(b.task, refused('insufficient-funds', '29900 cents requested, 1000 cents available'));
+      history
+        .nextEpisode()
+        .activityCompleted(b.task, refused('insufficient-funds', '29900 cents requested, 1000 cents available'));
 
       const compensating = await replay(sagaOrchestrator, history, sagaId);
       expect(compensating.isDone).toBe(false);
@@ -205,7 +221,10 @@ describe('sagaOrchestrator', () => {
         input: activityInput,
         retryOptions: { maxNumberOfAttempts: 2 },
       });
-      expect(sagaStatus(compensating)).toMatchObject({ phase: 'compensating', stoppedBy: { step: 'B', cause: 'business-rejection' } });
+      expect(sagaStatus(compensating)).toMatchObject({
+        phase: 'compensating',
+        stoppedBy: { step: 'B', cause: 'business-rejection' },
+      });
 
       const rejects = compensationsScheduled(history, ['A']);
       history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
@@ -244,7 +263,10 @@ describe('sagaOrchestrator', () => {
       ]);
 
       const rejects = compensationsScheduled(history, ['B', 'A']);
-      history.nextEpisode().activityCompleted(rejects['B'] ?? -1, undone).activityCompleted(rejects['A'] ?? -1, undone);
+      history
+        .nextEpisode()
+        .activityCompleted(rejects['B'] ?? -1, undone)
+        .activityCompleted(rejects['A'] ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.output).toMatchObject({
@@ -263,14 +285,25 @@ describe('sagaOrchestrator', () => {
       const b = stepScheduled(history, 'B');
       history.nextEpisode();
       // The step runner retried doActivityB and gave up: the saga sees the child fail once.
-      history.activityFailsEveryAttempt(b.task, 2, "Activity function 'doActivityB' failed: TransientStoreError: lost reply", retryIntervalMs);
+      history.activityFailsEveryAttempt(
+        b.task,
+        2,
+        "Activity function 'doActivityB' failed: TransientStoreError: lost reply",
+        retryIntervalMs,
+      );
 
       const compensating = await replay(sagaOrchestrator, history, sagaId);
       expect(describeActions(compensating).at(-1)).toBe('all(rejectActivityB, rejectActivityA)');
-      expect(sagaStatus(compensating)).toMatchObject({ phase: 'compensating', stoppedBy: { step: 'B', cause: 'step-error' } });
+      expect(sagaStatus(compensating)).toMatchObject({
+        phase: 'compensating',
+        stoppedBy: { step: 'B', cause: 'step-error' },
+      });
 
       const rejects = compensationsScheduled(history, ['B', 'A']);
-      history.nextEpisode().activityCompleted(rejects['B'] ?? -1, undone).activityCompleted(rejects['A'] ?? -1, undone);
+      history
+        .nextEpisode()
+        .activityCompleted(rejects['B'] ?? -1, undone)
+        .activityCompleted(rejects['A'] ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.isDone).toBe(true);
@@ -281,7 +314,8 @@ describe('sagaOrchestrator', () => {
           orderId: sagaId,
           cause: 'step-error',
           step: 'B',
-          error: "Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply",
+          error:
+            "Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply",
           compensated: ['A', 'B'],
           compensationFailed: [],
           needsAttention: false,
@@ -290,7 +324,9 @@ describe('sagaOrchestrator', () => {
         },
       });
       expect(stepStatuses(state)).toEqual(['A:compensated', 'B:compensated', 'C:pending']);
-      expect(sagaStatus(state).steps[1]?.error).toBe("Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply");
+      expect(sagaStatus(state).steps[1]?.error).toBe(
+        "Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed: TransientStoreError: lost reply",
+      );
     });
 
     it('is retried inside its step runner: the saga only sees the step succeed and goes on', async () => {
@@ -320,7 +356,12 @@ describe('sagaOrchestrator', () => {
       history.nextEpisode().activityCompleted(c.task, refused('destination-not-served', 'we do not deliver to AQ'));
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history.nextEpisode();
-      history.activityFailsEveryAttempt(rejects['B'] ?? -1, 2, 'TransientStoreError: 503 from payments', retryIntervalMs);
+      history.activityFailsEveryAttempt(
+        rejects['B'] ?? -1,
+        2,
+        'TransientStoreError: 503 from payments',
+        retryIntervalMs,
+      );
       return { history, rejects };
     }
 
@@ -404,7 +445,9 @@ describe('sagaOrchestrator', () => {
       const v1 = sagaHistory();
       const a1 = stepScheduled(v1, 'A');
       v1.nextEpisode().activityCompleted(a1.task, ok(`reservation-${sagaId}`));
-      expect(describeActions(await replay(sagaOrchestrator, v1, sagaId)).at(-1)).toBe('any(sagaStep(doActivityB), timer 10:05:00)');
+      expect(describeActions(await replay(sagaOrchestrator, v1, sagaId)).at(-1)).toBe(
+        'any(sagaStep(doActivityB), timer 10:05:00)',
+      );
     });
 
     it('a refused credit check rejects B before any money moves: only A is compensated', async () => {
@@ -412,15 +455,21 @@ describe('sagaOrchestrator', () => {
       const a = stepScheduled(history, 'A');
       history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
       const credit = history.activityScheduled('checkCredit', activityInput);
-      history.nextEpisode().activityCompleted(credit, refused('insufficient-funds', '29900 cents requested, 1000 cents available'));
+      history
+        .nextEpisode()
+        .activityCompleted(credit, refused('insufficient-funds', '29900 cents requested, 1000 cents available'));
       const state = await replay(sagaOrchestrator, history, sagaId);
-      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)', 'checkCredit', 'all(rejectActivityA)']);
+      expect(describeActions(state)).toEqual([
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'checkCredit',
+        'all(rejectActivityA)',
+      ]);
       expect(sagaStatus(state).stoppedBy).toEqual({ step: 'B', cause: 'business-rejection' });
     });
   });
 
   describe('the deadline', () => {
-    it('fires while B runs: compensates B and A at once (B\'s reject fences a late commit) and answers 500', async () => {
+    it("fires while B runs: compensates B and A at once (B's reject fences a late commit) and answers 500", async () => {
       const history = sagaHistory();
       const a = stepScheduled(history, 'A');
       history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
@@ -437,7 +486,10 @@ describe('sagaOrchestrator', () => {
       expect(sagaStatus(compensating).stoppedBy).toEqual({ step: 'B', cause: 'deadline' });
 
       const rejects = compensationsScheduled(history, ['B', 'A']);
-      history.nextEpisode().activityCompleted(rejects['B'] ?? -1, undone).activityCompleted(rejects['A'] ?? -1, undone);
+      history
+        .nextEpisode()
+        .activityCompleted(rejects['B'] ?? -1, undone)
+        .activityCompleted(rejects['A'] ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.output).toEqual({
@@ -457,7 +509,7 @@ describe('sagaOrchestrator', () => {
       });
     });
 
-    it('fires while B waits to retry: the compensations come first, B\'s later attempts add nothing', async () => {
+    it("fires while B waits to retry: the compensations come first, B's later attempts add nothing", async () => {
       const history = sagaHistory();
       const a = stepScheduled(history, 'A');
       history.nextEpisode().activityCompleted(a.task, ok(`reservation-${sagaId}`));
@@ -478,11 +530,17 @@ describe('sagaOrchestrator', () => {
       const history = sagaHistory();
       const a = stepScheduled(history, 'A');
       // A's completion and the deadline arrive in the same episode, the completion first.
-      history.nextEpisode(6 * 60_000).activityCompleted(a.task, ok(`reservation-${sagaId}`)).timerFired(a.deadline);
+      history
+        .nextEpisode(6 * 60_000)
+        .activityCompleted(a.task, ok(`reservation-${sagaId}`))
+        .timerFired(a.deadline);
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
-      expect(describeActions(state)).toEqual(['any(sagaStep(doActivityA), timer 10:05:00 cancelled)', 'all(rejectActivityA)']);
+      expect(describeActions(state)).toEqual([
+        'any(sagaStep(doActivityA), timer 10:05:00 cancelled)',
+        'all(rejectActivityA)',
+      ]);
       expect(sagaStatus(state).stoppedBy).toEqual({ step: 'B', cause: 'deadline' });
       expect(stepStatuses(state)).toEqual(['A:completed', 'B:pending', 'C:pending']);
     });

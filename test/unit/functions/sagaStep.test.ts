@@ -12,7 +12,12 @@ const order: Order = {
   lines: [{ sku: 'SKU-MOUSE', quantity: 1, unitPriceCents: 2499 }],
   shipTo: { name: 'Alice', street: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
 };
-const retry: RetryPolicy = { firstRetryIntervalMs: 1_000, maxRetryIntervalMs: 10_000, backoffCoefficient: 2, maxAttempts: 3 };
+const retry: RetryPolicy = {
+  firstRetryIntervalMs: 1_000,
+  maxRetryIntervalMs: 10_000,
+  backoffCoefficient: 2,
+  maxAttempts: 3,
+};
 const input = { activity: 'doActivityB', input: { sagaId: 'order-1', order }, retry };
 const childId = 'order-1:B';
 
@@ -22,7 +27,12 @@ describe('the saga step runner', () => {
     expect(describeActions(state)).toEqual(['doActivityB']);
     expect(activityActions(state)[0]).toMatchObject({
       input: { sagaId: 'order-1', order },
-      retryOptions: { firstRetryIntervalInMilliseconds: 1_000, maxNumberOfAttempts: 3, backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 10_000 },
+      retryOptions: {
+        firstRetryIntervalInMilliseconds: 1_000,
+        maxNumberOfAttempts: 3,
+        backoffCoefficient: 2,
+        maxRetryIntervalInMilliseconds: 10_000,
+      },
     });
   });
 
@@ -41,6 +51,8 @@ describe('the saga step runner', () => {
   });
 
   it('refuses an input it cannot read', async () => {
-    await expect(replay(sagaStep, new HistoryBuilder(T0, 'sagaStep', { activity: 'rm -rf' }), childId)).rejects.toThrow(/unreadable step input/);
+    await expect(replay(sagaStep, new HistoryBuilder(T0, 'sagaStep', { activity: 'rm -rf' }), childId)).rejects.toThrow(
+      /unreadable step input/,
+    );
   });
 });

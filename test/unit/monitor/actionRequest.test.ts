@@ -6,21 +6,27 @@ const json = 'application/json';
 
 describe('a monitor action request', () => {
   it('takes a reason for terminate, suspend and resume, with a default', () => {
-    expect(parseActionRequest({ action: 'terminate', contentType: json, body: '{"reason":"stuck in payment"}' })).toEqual({
+    expect(
+      parseActionRequest({ action: 'terminate', contentType: json, body: '{"reason":"stuck in payment"}' }),
+    ).toEqual({
       ok: true,
       request: { action: 'terminate', reason: 'stuck in payment' },
     });
-    expect(parseActionRequest({ action: 'suspend', contentType: 'application/json; charset=utf-8', body: '' })).toEqual({
-      ok: true,
-      request: { action: 'suspend', reason: 'requested in the saga monitor' },
-    });
+    expect(parseActionRequest({ action: 'suspend', contentType: 'application/json; charset=utf-8', body: '' })).toEqual(
+      {
+        ok: true,
+        request: { action: 'suspend', reason: 'requested in the saga monitor' },
+      },
+    );
     expect(parseActionRequest({ action: 'resume', contentType: json, body: '{"reason":"  "}' })).toMatchObject({
       request: { reason: 'requested in the saga monitor' },
     });
   });
 
   it('takes an event name and any JSON data for raiseEvent', () => {
-    expect(parseActionRequest({ action: 'raiseEvent', contentType: json, body: '{"name":"Approval","data":{"by":"ops"}}' })).toEqual({
+    expect(
+      parseActionRequest({ action: 'raiseEvent', contentType: json, body: '{"name":"Approval","data":{"by":"ops"}}' }),
+    ).toEqual({
       ok: true,
       request: { action: 'raiseEvent', eventName: 'Approval', eventData: { by: 'ops' } },
     });
@@ -30,7 +36,10 @@ describe('a monitor action request', () => {
   });
 
   it('takes nothing for restart', () => {
-    expect(parseActionRequest({ action: 'restart', contentType: json, body: '{}' })).toEqual({ ok: true, request: { action: 'restart' } });
+    expect(parseActionRequest({ action: 'restart', contentType: json, body: '{}' })).toEqual({
+      ok: true,
+      request: { action: 'restart' },
+    });
     expect(parseActionRequest({ action: 'restart', contentType: json, body: '{"input":{}}' })).toEqual({
       ok: false,
       status: 400,
@@ -42,7 +51,12 @@ describe('a monitor action request', () => {
     expect(parseActionRequest({ action: 'rewind', contentType: json, body: '{}' })).toEqual({
       ok: false,
       status: 404,
-      errors: [{ path: 'route:action', message: '"rewind" is not an action; use terminate, suspend, resume, restart or raiseEvent' }],
+      errors: [
+        {
+          path: 'route:action',
+          message: '"rewind" is not an action; use terminate, suspend, resume, restart or raiseEvent',
+        },
+      ],
     });
     expect(parseActionRequest({ action: 'purge', contentType: json, body: '{}' })).toMatchObject({
       status: 404,
@@ -80,7 +94,9 @@ describe('a monitor action request', () => {
         { path: '$.force', message: 'is not a field of this action' },
       ],
     });
-    expect(parseActionRequest({ action: 'terminate', contentType: json, body: JSON.stringify({ reason: 'a\nb' }) })).toMatchObject({
+    expect(
+      parseActionRequest({ action: 'terminate', contentType: json, body: JSON.stringify({ reason: 'a\nb' }) }),
+    ).toMatchObject({
       errors: [{ path: '$.reason', message: 'must be one line without control characters' }],
     });
     expect(parseActionRequest({ action: 'raiseEvent', contentType: json, body: '{}' })).toMatchObject({
@@ -94,21 +110,48 @@ describe('a monitor action request', () => {
   it('refuses oversize bodies, also when only the declared length says so', () => {
     const big = JSON.stringify({ name: 'E', data: 'x'.repeat(maxActionBodyBytes) });
     expect(parseActionRequest({ action: 'raiseEvent', contentType: json, body: big })).toMatchObject({ status: 413 });
-    expect(parseActionRequest({ action: 'raiseEvent', contentType: json, contentLength: '1000000', body: '' })).toMatchObject({ status: 413 });
+    expect(
+      parseActionRequest({ action: 'raiseEvent', contentType: json, contentLength: '1000000', body: '' }),
+    ).toMatchObject({ status: 413 });
   });
 });
 
 describe('which actions apply in which runtime status', () => {
   it('offers terminate, suspend and events while running, purge only when finished', () => {
-    expect(availableActions('Running')).toEqual({ terminate: true, suspend: true, resume: false, restart: true, purge: false, raiseEvent: true });
-    expect(availableActions('Suspended')).toEqual({ terminate: true, suspend: false, resume: true, restart: true, purge: false, raiseEvent: true });
-    expect(availableActions('Completed')).toEqual({ terminate: false, suspend: false, resume: false, restart: true, purge: true, raiseEvent: false });
+    expect(availableActions('Running')).toEqual({
+      terminate: true,
+      suspend: true,
+      resume: false,
+      restart: true,
+      purge: false,
+      raiseEvent: true,
+    });
+    expect(availableActions('Suspended')).toEqual({
+      terminate: true,
+      suspend: false,
+      resume: true,
+      restart: true,
+      purge: false,
+      raiseEvent: true,
+    });
+    expect(availableActions('Completed')).toEqual({
+      terminate: false,
+      suspend: false,
+      resume: false,
+      restart: true,
+      purge: true,
+      raiseEvent: false,
+    });
     expect(availableActions('Terminated')).toMatchObject({ terminate: false, purge: true });
   });
 
   it('explains a refusal in the words of the runtime status', () => {
-    expect(actionRefusal('terminate', 'Completed')).toBe('the instance is Completed; terminating needs it to be Pending or Running or Suspended');
-    expect(actionRefusal('purge', 'Running')).toBe('the instance is Running; purging needs it to be Completed or Failed or Terminated or Canceled');
+    expect(actionRefusal('terminate', 'Completed')).toBe(
+      'the instance is Completed; terminating needs it to be Pending or Running or Suspended',
+    );
+    expect(actionRefusal('purge', 'Running')).toBe(
+      'the instance is Running; purging needs it to be Completed or Failed or Terminated or Canceled',
+    );
     expect(actionRefusal('resume', 'Suspended')).toBeUndefined();
   });
 });

@@ -33,12 +33,18 @@ const status = {
 const rpcBinding = {
   taskHubName: 'DurableSagaHub',
   rpcBaseUrl: 'http://127.0.0.1:17071/durabletask/',
-  managementUrls: { id: 'INSTANCEID', statusQueryGetUri: 'https://app.example/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=DurableSagaHub&connection=Storage&code=SYSTEMKEY' },
+  managementUrls: {
+    id: 'INSTANCEID',
+    statusQueryGetUri:
+      'https://app.example/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=DurableSagaHub&connection=Storage&code=SYSTEMKEY',
+  },
 };
 
 describe('the Durable HTTP API reads of the monitor', () => {
   it('asks for one page with top and hands back the continuation token', async () => {
-    const { fetch, sent } = fakeFetch(() => Response.json([status], { headers: { 'x-ms-continuation-token': 'next-page' } }));
+    const { fetch, sent } = fakeFetch(() =>
+      Response.json([status], { headers: { 'x-ms-continuation-token': 'next-page' } }),
+    );
     const reader = durableStatusReader(rpcBinding, fetch);
 
     const page = await reader.listInstances({
@@ -66,10 +72,18 @@ describe('the Durable HTTP API reads of the monitor', () => {
   });
 
   it('treats a missing, empty or "null" token as the last page', async () => {
-    const headerSets: Record<string, string>[] = [{}, { 'x-ms-continuation-token': '' }, { 'x-ms-continuation-token': 'null' }];
+    const headerSets: Record<string, string>[] = [
+      {},
+      { 'x-ms-continuation-token': '' },
+      { 'x-ms-continuation-token': 'null' },
+    ];
     for (const headers of headerSets) {
       const { fetch } = fakeFetch(() => Response.json([], { headers }));
-      const page = await durableStatusReader(rpcBinding, fetch).listInstances({ runtimeStatus: [], pageSize: 20, includeSteps: false });
+      const page = await durableStatusReader(rpcBinding, fetch).listInstances({
+        runtimeStatus: [],
+        pageSize: 20,
+        includeSteps: false,
+      });
       expect(page).toEqual({ instances: [] });
     }
   });
@@ -83,22 +97,36 @@ describe('the Durable HTTP API reads of the monitor', () => {
     expect(found?.historyEvents).toEqual(historyEvents);
     const url = new URL(sent[0]!.url);
     expect(url.pathname).toBe('/durabletask/instances/abc%3AB');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ showInput: 'true', showHistory: 'true', showHistoryOutput: 'true' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      showInput: 'true',
+      showHistory: 'true',
+      showHistoryOutput: 'true',
+    });
   });
 
   it('answers undefined for an unknown instance and throws on other answers', async () => {
     const notFound = fakeFetch(() => new Response('', { status: 404 }));
-    await expect(durableStatusReader(rpcBinding, notFound.fetch).getInstanceWithHistory('nope')).resolves.toBeUndefined();
+    await expect(
+      durableStatusReader(rpcBinding, notFound.fetch).getInstanceWithHistory('nope'),
+    ).resolves.toBeUndefined();
 
     const broken = fakeFetch(() => new Response('boom', { status: 500 }));
-    await expect(durableStatusReader(rpcBinding, broken.fetch).getInstanceWithHistory('x')).rejects.toThrow(DurableApiError);
-    await expect(durableStatusReader(rpcBinding, broken.fetch).listInstances({ runtimeStatus: [], pageSize: 1, includeSteps: false })).rejects.toThrow(
-      'the Durable HTTP API answered 500: boom',
+    await expect(durableStatusReader(rpcBinding, broken.fetch).getInstanceWithHistory('x')).rejects.toThrow(
+      DurableApiError,
     );
+    await expect(
+      durableStatusReader(rpcBinding, broken.fetch).listInstances({
+        runtimeStatus: [],
+        pageSize: 1,
+        includeSteps: false,
+      }),
+    ).rejects.toThrow('the Durable HTTP API answered 500: boom');
   });
 
   it('uses the management URLs, with their task hub and key, when the binding has no rpcBaseUrl', async () => {
-    const { fetch, sent } = fakeFetch((url) => (url.pathname.endsWith('/instances/') ? Response.json([]) : Response.json(status)));
+    const { fetch, sent } = fakeFetch((url) =>
+      url.pathname.endsWith('/instances/') ? Response.json([]) : Response.json(status),
+    );
     const reader = durableStatusReader({ ...rpcBinding, rpcBaseUrl: null }, fetch);
 
     await reader.listInstances({ runtimeStatus: [], pageSize: 5, includeSteps: false });

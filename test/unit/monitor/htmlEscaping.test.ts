@@ -21,12 +21,19 @@ describe('escapeHtml', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(escapeHtml('Alice Example, Damrak 1 – 1012 LG Amsterdam')).toBe('Alice Example, Damrak 1 – 1012 LG Amsterdam');
+    expect(escapeHtml('Alice Example, Damrak 1 – 1012 LG Amsterdam')).toBe(
+      'Alice Example, Damrak 1 – 1012 LG Amsterdam',
+    );
   });
 });
 
 describe('jsonForScriptElement', () => {
-  const tricky = { name: '</script><script>alert(1)</script>', comment: '<!-- x -->', amp: 'a & b', separators: 'x\u2028y\u2029z' };
+  const tricky = {
+    name: '</script><script>alert(1)</script>',
+    comment: '<!-- x -->',
+    amp: 'a & b',
+    separators: 'x\u2028y\u2029z',
+  };
 
   it('cannot close the script element or open a comment inside it', () => {
     const text = jsonForScriptElement(tricky);

@@ -5,7 +5,7 @@ import { formatDuration } from '../../../src/monitor/timestamps';
 import { recordedInstance } from './recordedInstances';
 
 describe('a row of the instance list', () => {
-  it('shows a finished saga with its outcome and the saga\'s own duration in milliseconds', () => {
+  it("shows a finished saga with its outcome and the saga's own duration in milliseconds", () => {
     const { saga } = recordedInstance('rejected-at-c');
     const row = toInstanceRow(saga, new Date('2030-01-01T00:00:00Z'));
 
@@ -28,7 +28,11 @@ describe('a row of the instance list', () => {
     const { saga } = recordedInstance('running-b-waiting-to-retry');
     const row = toInstanceRow(saga, new Date('2026-11-23T13:18:33.000Z'));
 
-    expect(row).toMatchObject({ runtimeStatus: 'Running', sagaStatus: 'running step B (charge-payment)', active: true });
+    expect(row).toMatchObject({
+      runtimeStatus: 'Running',
+      sagaStatus: 'running step B (charge-payment)',
+      active: true,
+    });
     expect(row.durationMs).toBe(10_000);
     expect(row.durationText).toBe('10.0 s');
   });
@@ -50,7 +54,10 @@ describe('a row of the instance list', () => {
   it('says a saga whose compensation failed needs attention', () => {
     const row = toInstanceRow(recordedInstance('compensation-failed').saga, new Date());
 
-    expect(row).toMatchObject({ sagaStatus: 'failed at C: destination-not-served – needs attention', needsAttention: true });
+    expect(row).toMatchObject({
+      sagaStatus: 'failed at C: destination-not-served – needs attention',
+      needsAttention: true,
+    });
   });
 
   it('shows a step sub-orchestration without a saga status', () => {
@@ -69,7 +76,11 @@ describe('a row of the instance list', () => {
       createdTime: '2025-03-01T10:00:00Z',
       lastUpdatedTime: '2025-03-01T10:00:00Z',
     };
-    expect(toInstanceRow(pending, new Date('2025-03-01T10:00:02Z'))).toMatchObject({ sagaStatus: 'not started yet', active: true, durationText: '2.0 s' });
+    expect(toInstanceRow(pending, new Date('2025-03-01T10:00:02Z'))).toMatchObject({
+      sagaStatus: 'not started yet',
+      active: true,
+      durationText: '2.0 s',
+    });
 
     const { saga } = recordedInstance('running-b-waiting-to-retry');
     expect(toInstanceRow({ ...saga, runtimeStatus: 'Suspended' }, new Date())).toMatchObject({

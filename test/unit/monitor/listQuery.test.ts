@@ -35,7 +35,7 @@ describe('the instance list filters', () => {
     });
   });
 
-  it('lets the Azure function key through (it is the host\'s, not a filter)', () => {
+  it("lets the Azure function key through (it is the host's, not a filter)", () => {
     expect(parse('code=abc').ok).toBe(true);
   });
 
@@ -54,11 +54,12 @@ describe('the instance list filters', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.errors[0]).toEqual({
       path: 'query:status',
-      message: '"Done" is not a runtime status; use Pending, Running, Suspended, Completed, Failed, Terminated, ContinuedAsNew',
+      message:
+        '"Done" is not a runtime status; use Pending, Running, Suspended, Completed, Failed, Terminated, ContinuedAsNew',
     });
   });
 
-  it('takes times only with a zone, so the range never depends on the server\'s time zone', () => {
+  it("takes times only with a zone, so the range never depends on the server's time zone", () => {
     expect(errorPaths('createdFrom=2025-03-01T10:00:00')).toEqual(['query:createdFrom']);
     expect(errorPaths('createdTo=yesterday')).toEqual(['query:createdTo']);
     expect(errorPaths('createdFrom=2025-03-01T10:00:00.1234567Z')).toEqual([]);
@@ -67,7 +68,9 @@ describe('the instance list filters', () => {
   it('refuses a range that ends before it starts', () => {
     const result = parse('createdFrom=2025-03-02T00:00:00Z&createdTo=2025-03-01T00:00:00Z');
 
-    expect(!result.ok && result.errors).toEqual([{ path: 'query:createdFrom', message: 'is later than createdTo; the range would be empty' }]);
+    expect(!result.ok && result.errors).toEqual([
+      { path: 'query:createdFrom', message: 'is later than createdTo; the range would be empty' },
+    ]);
   });
 
   it('keeps the page size between 1 and 100', () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { actOnInstance, ActionCall, listInstances, MonitorClient, purgeInstance, readInstance, serveMonitorPage } from '../../../src/functions/monitor';
+import {
+  actOnInstance,
+  ActionCall,
+  listInstances,
+  MonitorClient,
+  purgeInstance,
+  readInstance,
+  serveMonitorPage,
+} from '../../../src/functions/monitor';
 import { DurableApiError, DurableStatusReader, InstanceStatusPayload } from '../../../src/monitor/durableStatusApi';
 import { InstanceListQuery } from '../../../src/monitor/listQuery';
 import { recordedInstance } from './recordedInstances';
@@ -8,11 +16,20 @@ import { recordedInstance } from './recordedInstances';
 // here with the monitor's other tests; the browser and the real host are in test/e2e/monitor.test.ts.
 
 function instance(instanceId: string, name = 'sagaOrchestrator', runtimeStatus = 'Completed'): InstanceStatusPayload {
-  return { name, instanceId, runtimeStatus, createdTime: '2025-03-01T10:00:00Z', lastUpdatedTime: '2025-03-01T10:00:01Z' };
+  return {
+    name,
+    instanceId,
+    runtimeStatus,
+    createdTime: '2025-03-01T10:00:00Z',
+    lastUpdatedTime: '2025-03-01T10:00:01Z',
+  };
 }
 
 /** A task hub of pages: each list call answers the page the token names. */
-function pagedReader(pages: InstanceStatusPayload[][], byId: Record<string, InstanceStatusPayload> = {}): DurableStatusReader & { queries: InstanceListQuery[] } {
+function pagedReader(
+  pages: InstanceStatusPayload[][],
+  byId: Record<string, InstanceStatusPayload> = {},
+): DurableStatusReader & { queries: InstanceListQuery[] } {
   const queries: InstanceListQuery[] = [];
   return {
     queries,
@@ -41,13 +58,16 @@ interface Calls {
   purge: string[];
 }
 
-function fakeClient(statuses: Record<string, { name: string; runtimeStatus: string; input?: unknown }>): MonitorClient & { calls: Calls } {
+function fakeClient(
+  statuses: Record<string, { name: string; runtimeStatus: string; input?: unknown }>,
+): MonitorClient & { calls: Calls } {
   const calls: Calls = { terminate: [], suspend: [], resume: [], raiseEvent: [], startNew: [], purge: [] };
   return {
     calls,
     async getStatus(id) {
       const found = statuses[id];
-      if (found === undefined) throw new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ${id}`);
+      if (found === undefined)
+        throw new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ${id}`);
       return { input: null, ...found };
     },
     async terminate(id, reason) {
@@ -74,7 +94,14 @@ function fakeClient(statuses: Record<string, { name: string; runtimeStatus: stri
 }
 
 function call(overrides: Partial<ActionCall>): ActionCall {
-  return { id: 'saga-1', action: 'terminate', contentType: 'application/json', fetchSite: 'same-origin', body: '{}', ...overrides };
+  return {
+    id: 'saga-1',
+    action: 'terminate',
+    contentType: 'application/json',
+    fetchSite: 'same-origin',
+    body: '{}',
+    ...overrides,
+  };
 }
 
 describe('GET /api/monitor', () => {
@@ -82,7 +109,9 @@ describe('GET /api/monitor', () => {
     const response = serveMonitorPage();
     expect(response.status).toBe(200);
     expect(String(response.body)).toMatch(/^<!doctype html>/);
-    expect(response.headers).toMatchObject({ 'Content-Security-Policy': expect.stringContaining("default-src 'none'") });
+    expect(response.headers).toMatchObject({
+      'Content-Security-Policy': expect.stringContaining("default-src 'none'"),
+    });
   });
 });
 
@@ -92,16 +121,28 @@ describe('GET /api/monitor/instances', () => {
     const response = await listInstances(new URLSearchParams('pageSize=1'), reader, new Date('2025-03-01T11:00:00Z'));
 
     expect(response.status).toBe(200);
-    expect(response.jsonBody).toMatchObject({ instances: [{ instanceId: 'a', runtimeStatus: 'Completed' }], continuationToken: 'page-1' });
+    expect(response.jsonBody).toMatchObject({
+      instances: [{ instanceId: 'a', runtimeStatus: 'Completed' }],
+      continuationToken: 'page-1',
+    });
   });
 
   it('hides step sub-orchestrations, reading on until the page is full', async () => {
     const steps = (id: string) => ['A', 'B', 'C'].map((key) => instance(`${id}:${key}`, 'sagaStep'));
-    const reader = pagedReader([[instance('s1'), ...steps('s1').slice(0, 1)], steps('s1').slice(1), [instance('s2'), instance('s3')], [instance('s4')]]);
+    const reader = pagedReader([
+      [instance('s1'), ...steps('s1').slice(0, 1)],
+      steps('s1').slice(1),
+      [instance('s2'), instance('s3')],
+      [instance('s4')],
+    ]);
 
     const response = await listInstances(new URLSearchParams('pageSize=3'), reader);
 
-    expect((response.jsonBody as { instances: { instanceId: string }[] }).instances.map((i) => i.instanceId)).toEqual(['s1', 's2', 's3']);
+    expect((response.jsonBody as { instances: { instanceId: string }[] }).instances.map((i) => i.instanceId)).toEqual([
+      's1',
+      's2',
+      's3',
+    ]);
     expect(response.jsonBody).toMatchObject({ continuationToken: 'page-3' });
     expect(reader.queries.map((q) => q.continuationToken)).toEqual([undefined, 'page-1', 'page-2']);
   });
@@ -123,11 +164,19 @@ describe('GET /api/monitor/instances', () => {
   });
 
   it('answers 400 for a continuation token the task hub refuses', async () => {
-    const response = await listInstances(new URLSearchParams('continuationToken=garbage'), pagedReader([[instance('a')]]));
+    const response = await listInstances(
+      new URLSearchParams('continuationToken=garbage'),
+      pagedReader([[instance('a')]]),
+    );
 
     expect(response.status).toBe(400);
     expect(response.jsonBody).toEqual({
-      errors: [{ path: 'query:continuationToken', message: 'was not accepted by the task hub; start again from the first page' }],
+      errors: [
+        {
+          path: 'query:continuationToken',
+          message: 'was not accepted by the task hub; start again from the first page',
+        },
+      ],
     });
   });
 });
@@ -139,14 +188,21 @@ describe('GET /api/monitor/instances/{id}', () => {
     const response = await readInstance(saga.instanceId, pagedReader([], byId));
 
     expect(response.status).toBe(200);
-    const body = response.jsonBody as { timeline: { entries: { id: string }[] }; stepInstances: unknown[]; historyEvents: unknown[] };
+    const body = response.jsonBody as {
+      timeline: { entries: { id: string }[] };
+      stepInstances: unknown[];
+      historyEvents: unknown[];
+    };
     expect(body.timeline.entries.map((e) => e.id)).toContain('compensation-A');
     expect(body.stepInstances).toHaveLength(3);
     expect(body.historyEvents.length).toBeGreaterThan(5);
   });
 
   it('answers 400 for an id the monitor cannot use and 404 for an unknown one', async () => {
-    expect(await readInstance('<script>', pagedReader([]))).toMatchObject({ status: 400, jsonBody: { errors: [{ path: 'route:id' }] } });
+    expect(await readInstance('<script>', pagedReader([]))).toMatchObject({
+      status: 400,
+      jsonBody: { errors: [{ path: 'route:id' }] },
+    });
     expect(await readInstance('missing', pagedReader([]))).toEqual({
       status: 404,
       headers: { 'Cache-Control': 'no-store' },
@@ -158,7 +214,7 @@ describe('GET /api/monitor/instances/{id}', () => {
 describe('POST /api/monitor/instances/{id}/{action}', () => {
   const running = { 'saga-1': { name: 'sagaOrchestrator', runtimeStatus: 'Running', input: { order: {} } } };
 
-  it('terminates a running instance with the reason encoded for the SDK\'s URL', async () => {
+  it("terminates a running instance with the reason encoded for the SDK's URL", async () => {
     const client = fakeClient(running);
     const response = await actOnInstance(call({ body: '{"reason":"stuck & #1"}' }), client);
 
@@ -171,14 +227,23 @@ describe('POST /api/monitor/instances/{id}/{action}', () => {
 
     expect((await actOnInstance(call({ action: 'suspend' }), client)).status).toBe(202);
     expect((await actOnInstance(call({ id: 'saga-2', action: 'resume' }), client)).status).toBe(202);
-    expect((await actOnInstance(call({ action: 'raiseEvent', body: '{"name":"Approval","data":{"ok":true}}' }), client)).status).toBe(202);
+    expect(
+      (await actOnInstance(call({ action: 'raiseEvent', body: '{"name":"Approval","data":{"ok":true}}' }), client))
+        .status,
+    ).toBe(202);
     expect(client.calls.suspend).toEqual([['saga-1', 'requested%20in%20the%20saga%20monitor']]);
     expect(client.calls.resume).toHaveLength(1);
     expect(client.calls.raiseEvent).toEqual([['saga-1', 'Approval', { ok: true }]]);
   });
 
   it('restarts as a new instance of the same orchestrator with the same input', async () => {
-    const client = fakeClient({ 'saga-1': { name: 'sagaOrchestrator', runtimeStatus: 'Completed', input: { order: { customerId: 'cust-alice' } } } });
+    const client = fakeClient({
+      'saga-1': {
+        name: 'sagaOrchestrator',
+        runtimeStatus: 'Completed',
+        input: { order: { customerId: 'cust-alice' } },
+      },
+    });
     const response = await actOnInstance(call({ action: 'restart' }), client);
 
     expect(response).toMatchObject({ status: 202, jsonBody: { instanceId: 'new-instance', restartedFrom: 'saga-1' } });
@@ -191,7 +256,14 @@ describe('POST /api/monitor/instances/{id}/{action}', () => {
 
     expect(response).toMatchObject({
       status: 409,
-      jsonBody: { errors: [{ path: 'route:action', message: 'the instance is Completed; terminating needs it to be Pending or Running or Suspended' }] },
+      jsonBody: {
+        errors: [
+          {
+            path: 'route:action',
+            message: 'the instance is Completed; terminating needs it to be Pending or Running or Suspended',
+          },
+        ],
+      },
     });
     expect(client.calls.terminate).toEqual([]);
   });
@@ -211,7 +283,10 @@ describe('POST /api/monitor/instances/{id}/{action}', () => {
     const client = fakeClient(running);
 
     for (const fetchSite of ['cross-site', 'same-site']) {
-      expect(await actOnInstance(call({ fetchSite }), client)).toMatchObject({ status: 403, jsonBody: { errors: [{ path: 'header:Sec-Fetch-Site' }] } });
+      expect(await actOnInstance(call({ fetchSite }), client)).toMatchObject({
+        status: 403,
+        jsonBody: { errors: [{ path: 'header:Sec-Fetch-Site' }] },
+      });
     }
     expect((await actOnInstance(call({ fetchSite: null }), client)).status).toBe(202);
   });
@@ -221,7 +296,10 @@ describe('DELETE /api/monitor/instances/{id}', () => {
   it('purges a finished instance', async () => {
     const client = fakeClient({ done: { name: 'sagaOrchestrator', runtimeStatus: 'Failed' } });
 
-    expect(await purgeInstance('done', undefined, client)).toMatchObject({ status: 200, jsonBody: { instanceId: 'done', instancesDeleted: 1 } });
+    expect(await purgeInstance('done', undefined, client)).toMatchObject({
+      status: 200,
+      jsonBody: { instanceId: 'done', instancesDeleted: 1 },
+    });
     expect(client.calls.purge).toEqual(['done']);
   });
 

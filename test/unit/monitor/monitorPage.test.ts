@@ -62,7 +62,7 @@ describe('the monitor page', () => {
     expect(pageScript).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 
-  it('carries the form\'s examples as inert JSON', () => {
+  it("carries the form's examples as inert JSON", () => {
     const [data] = between(page.html, '<script type="application/json" id="order-examples">', '</script>');
     const examples = JSON.parse(data ?? 'null') as { label: string; body: unknown }[];
 

@@ -8,11 +8,13 @@ import { validateOrderRequest } from '../../../src/saga/orderInput';
 // files the README and the e2e tests send, and keep their promises about valid and invalid.
 
 const examplesDirectory = path.resolve(__dirname, '../../../examples');
-const expected = (JSON.parse(readFileSync(path.join(examplesDirectory, 'expected-outcomes.json'), 'utf8')) as {
-  orders: Record<string, { httpStatus: number }>;
-}).orders;
+const expected = (
+  JSON.parse(readFileSync(path.join(examplesDirectory, 'expected-outcomes.json'), 'utf8')) as {
+    orders: Record<string, { httpStatus: number }>;
+  }
+).orders;
 
-describe('the start form\'s example orders', () => {
+describe("the start form's example orders", () => {
   for (const example of orderFormExamples) {
     it(`${example.label} is examples/orders/${example.file}`, () => {
       const file = JSON.parse(readFileSync(path.join(examplesDirectory, 'orders', example.file), 'utf8')) as unknown;

@@ -30,7 +30,10 @@ export type RecordingName =
   | 'activities-in-saga-rejected-at-c';
 
 export function recordedInstance(name: RecordingName): RecordedInstance {
-  const raw = JSON.parse(readFileSync(path.join(__dirname, 'histories', `${name}.json`), 'utf8')) as { saga: unknown; steps: unknown[] };
+  const raw = JSON.parse(readFileSync(path.join(__dirname, 'histories', `${name}.json`), 'utf8')) as {
+    saga: unknown;
+    steps: unknown[];
+  };
   return {
     saga: instanceStatusPayloadSchema.parse(raw.saga),
     steps: raw.steps.map((step) => instanceStatusPayloadSchema.parse(step)),

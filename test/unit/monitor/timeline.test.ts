@@ -42,7 +42,10 @@ describe('the saga timeline from recorded histories', () => {
   it('shows a rejection at C and the compensations of A and B dispatched together', () => {
     const timeline = timelineOf('rejected-at-c');
 
-    expect(entry(timeline, 'step-C')).toMatchObject({ outcome: 'rejected', detail: 'destination-not-served: we do not deliver to AQ' });
+    expect(entry(timeline, 'step-C')).toMatchObject({
+      outcome: 'rejected',
+      detail: 'destination-not-served: we do not deliver to AQ',
+    });
     const compensations = timeline.entries.filter((e) => e.group === 'compensations');
     expect(compensations.map((e) => [e.id, e.outcome, e.detail])).toEqual([
       ['compensation-B', 'compensated', 'undone'],
@@ -74,7 +77,9 @@ describe('the saga timeline from recorded histories', () => {
 
     expect(b.outcome).toBe('succeeded');
     expect(b.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'completed']);
-    expect(b.attempts[0]!.error).toBe('charge cust-alice for f13e1aa4785d482eaa91f2cfc4ece870: transient failure (503): injected');
+    expect(b.attempts[0]!.error).toBe(
+      'charge cust-alice for f13e1aa4785d482eaa91f2cfc4ece870: transient failure (503): injected',
+    );
     const lefts = b.attempts.map((a) => a.leftPct);
     expect([...lefts].sort((x, y) => x - y)).toEqual(lefts);
     // A retry interval of one second separates the attempts.
@@ -91,7 +96,9 @@ describe('the saga timeline from recorded histories', () => {
     expect(timeline.live).toBe(true);
     expect(timeline.endedAt).toBe(now.toISOString());
     expect(b.outcome).toBe('running');
-    expect(b.detail).toMatch(/^attempt 2 failed: charge cust-alice .*: transient failure \(503\): injected; waiting to retry$/);
+    expect(b.detail).toMatch(
+      /^attempt 2 failed: charge cust-alice .*: transient failure \(503\): injected; waiting to retry$/,
+    );
     expect(b.endedAt).toBe(now.toISOString());
     expect(entry(timeline, 'step-C')).toMatchObject({ outcome: 'pending' });
   });
@@ -104,7 +111,9 @@ describe('the saga timeline from recorded histories', () => {
     expect(b.detail).toBe(
       'the saga ended while this step ran; its sub-orchestration fca6d00c2dab49a08195a337e3d88b75:B is still Running and may yet commit',
     );
-    expect(timeline.markers).toEqual([expect.objectContaining({ kind: 'terminated', label: 'terminated: stuck in payment', atPct: 100 })]);
+    expect(timeline.markers).toEqual([
+      expect.objectContaining({ kind: 'terminated', label: 'terminated: stuck in payment', atPct: 100 }),
+    ]);
     expect(timeline.entries.filter((e) => e.group === 'compensations')).toEqual([]);
   });
 
@@ -114,7 +123,9 @@ describe('the saga timeline from recorded histories', () => {
 
     expect(undoB.outcome).toBe('compensation-failed');
     expect(undoB.attempts).toHaveLength(6);
-    expect(undoB.detail).toBe('refund cust-alice for d9c4a952104e4a20821f4bda910cd0c2: transient failure (503): injected');
+    expect(undoB.detail).toBe(
+      'refund cust-alice for d9c4a952104e4a20821f4bda910cd0c2: transient failure (503): injected',
+    );
     expect(entry(timeline, 'compensation-A')).toMatchObject({ outcome: 'compensated', detail: 'undone' });
     expect(entry(timeline, 'incident-1')).toMatchObject({
       group: 'incidents',
@@ -127,7 +138,12 @@ describe('the saga timeline from recorded histories', () => {
   it('marks suspend, the raised event and resume on the time axis, in order', () => {
     const timeline = timelineOf('suspended-resumed-completed');
 
-    expect(timeline.markers.map((m) => m.label)).toEqual(['suspended: look', 'resumed: ok', 'event Approval', 'orchestration completed']);
+    expect(timeline.markers.map((m) => m.label)).toEqual([
+      'suspended: look',
+      'resumed: ok',
+      'event Approval',
+      'orchestration completed',
+    ]);
     const positions = timeline.markers.map((m) => m.atPct);
     expect([...positions].sort((x, y) => x - y)).toEqual(positions);
     expect(entry(timeline, 'step-B').outcome).toBe('succeeded');
@@ -149,7 +165,11 @@ describe('the saga timeline from recorded histories', () => {
 
   it('falls back to the history when the custom status is unreadable', () => {
     const { saga, steps } = recordedInstance('rejected-at-c');
-    const timeline = toInstanceDetail({ ...saga, customStatus: 'not a saga state' }, shortlyAfter(saga), steps).timeline;
+    const timeline = toInstanceDetail(
+      { ...saga, customStatus: 'not a saga state' },
+      shortlyAfter(saga),
+      steps,
+    ).timeline;
 
     expect(timeline.entries.map((e) => [e.id, e.outcome])).toEqual([
       ['step-A', 'succeeded'],

@@ -33,7 +33,9 @@ describe('an unversioned new first step breaks every recorded saga, at its first
   for (const name of RECORDINGS) {
     it(name, async () => {
       const [saga, ...subOrchestrations] = readHistoryFile(path.join(FIXTURES, `${name}.json`));
-      const position = saga.events.findIndex((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated);
+      const position = saga.events.findIndex(
+        (e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.SubOrchestrationInstanceCreated,
+      );
       const first = saga.events[position];
 
       const report = await checkReplay(app, saga);
@@ -42,7 +44,10 @@ describe('an unversioned new first step breaks every recorded saga, at its first
         kind: 'mismatch',
         position,
         sequenceId: 0,
-        expected: { kind: first.EventType === EventType.TaskScheduled ? 'activity' : 'subOrchestration', name: first.Name },
+        expected: {
+          kind: first.EventType === EventType.TaskScheduled ? 'activity' : 'subOrchestration',
+          name: first.Name,
+        },
         actual: { kind: 'activity', name: 'screenOrder' },
       });
       expect(reportText(report)[3]).toBe("    actual (code now):    activity 'screenOrder'");

@@ -15,7 +15,14 @@ import { sagaAppFromSources } from './sagaAppFromSources';
 // before it is deployed.
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/histories');
-const PATHS = ['success', 'rejected-at-a', 'rejected-at-b', 'rejected-at-c', 'compensation-failed', 'deadline'] as const;
+const PATHS = [
+  'success',
+  'rejected-at-a',
+  'rejected-at-b',
+  'rejected-at-c',
+  'compensation-failed',
+  'deadline',
+] as const;
 const VERSIONS = ['', 'v1'] as const;
 
 interface SagaFixture {
@@ -62,7 +69,8 @@ describe('every recorded path replays against the current saga code', () => {
   it('the v1 recordings started without a version, the others with the current default', () => {
     const [v1] = readHistoryFile(fixtureFile('success', 'v1'));
     const [current] = readHistoryFile(fixtureFile('success'));
-    const versionOf = (events: HistoryEvent[]): string | undefined => events.find((e) => e.EventType === EventType.ExecutionStarted)?.Version;
+    const versionOf = (events: HistoryEvent[]): string | undefined =>
+      events.find((e) => e.EventType === EventType.ExecutionStarted)?.Version;
     expect(versionOf(v1.events)).toBe('');
     expect(versionOf(current.events)).not.toBe('');
   });
@@ -74,7 +82,10 @@ describe('the recordings hold the paths they are named for', () => {
     'rejected-at-a': { status: 400, body: { outcome: 'rejected', step: 'A', compensated: [] } },
     'rejected-at-b': { status: 400, body: { outcome: 'rejected', step: 'B', compensated: ['A'] } },
     'rejected-at-c': { status: 400, body: { outcome: 'rejected', step: 'C' } },
-    'compensation-failed': { status: 500, body: { outcome: 'failed', step: 'C', cause: 'step-error', needsAttention: true, compensationFailed: ['C'] } },
+    'compensation-failed': {
+      status: 500,
+      body: { outcome: 'failed', step: 'C', cause: 'step-error', needsAttention: true, compensationFailed: ['C'] },
+    },
     deadline: { status: 500, body: { outcome: 'failed', step: 'A', cause: 'deadline', compensated: ['A'] } },
   };
   for (const version of VERSIONS) {
@@ -106,7 +117,11 @@ describe('a recorded step the code no longer takes is named, with its position a
       const [history] = readHistoryFile(fixtureFile(name));
       const steps = history.events
         .map((event, position) => ({ event, position }))
-        .filter(({ event }) => event.EventType === EventType.TaskScheduled || event.EventType === EventType.SubOrchestrationInstanceCreated);
+        .filter(
+          ({ event }) =>
+            event.EventType === EventType.TaskScheduled ||
+            event.EventType === EventType.SubOrchestrationInstanceCreated,
+        );
       const { event, position } = steps[Math.floor(steps.length / 2)];
       const renamed = `${event.Name ?? ''}Renamed`;
       const events = history.events.map((e, i) => (i === position ? { ...e, Name: renamed } : e));
@@ -114,7 +129,13 @@ describe('a recorded step the code no longer takes is named, with its position a
       const report = await checkReplay(app, { ...history, events });
 
       const kind = event.EventType === EventType.TaskScheduled ? 'activity' : 'subOrchestration';
-      expect(report.problem).toMatchObject({ kind: 'mismatch', position, sequenceId: event.EventId, expected: { kind, name: renamed }, actual: { kind, name: event.Name } });
+      expect(report.problem).toMatchObject({
+        kind: 'mismatch',
+        position,
+        sequenceId: event.EventId,
+        expected: { kind, name: renamed },
+        actual: { kind, name: event.Name },
+      });
     });
   }
 });

@@ -23,7 +23,15 @@ const at = (seconds: number): Date => new Date(t0.getTime() + seconds * 1000);
 function greetHistory(orchestrator: string): HistoryEvent[] {
   return [
     historyEvents.orchestratorStarted(at(0)),
-    historyEvents.executionStarted(at(0), { instanceId: 'greet-1', executionId: 'e1', name: orchestrator, version: '', input: '"Ada"', parent: null, generation: 0 }),
+    historyEvents.executionStarted(at(0), {
+      instanceId: 'greet-1',
+      executionId: 'e1',
+      name: orchestrator,
+      version: '',
+      input: '"Ada"',
+      parent: null,
+      generation: 0,
+    }),
     historyEvents.taskScheduled(at(0), 0, 'hello', '"Ada"'),
     historyEvents.orchestratorCompleted(at(0)),
     historyEvents.orchestratorStarted(at(1)),
@@ -44,7 +52,14 @@ function check(orchestrator: string, events = greetHistory(orchestrator)): Promi
 describe('a history the code still replays', () => {
   it('matches every recorded step and ends as history did', async () => {
     const report = await check('greet');
-    expect(report).toMatchObject({ ok: true, orchestrator: 'greet', instanceId: 'greet-1', eventCount: 12, scheduledCount: 2, notes: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      orchestrator: 'greet',
+      instanceId: 'greet-1',
+      eventCount: 12,
+      scheduledCount: 2,
+      notes: [],
+    });
     expect(report.recorded).toEqual({ state: 'completed', position: 10, output: ['Hello Ada', 'Goodbye Ada'] });
     expect(report.current).toEqual({ state: 'completed', output: ['Hello Ada', 'Goodbye Ada'] });
     expect(reportText(report)[0]).toBe(
@@ -53,21 +68,32 @@ describe('a history the code still replays', () => {
   });
 
   it('replays whatever IsPlayed history stored: every event counts as played', async () => {
-    const report = await check('greet', greetHistory('greet').map((e) => ({ ...e, IsPlayed: false })));
+    const report = await check(
+      'greet',
+      greetHistory('greet').map((e) => ({ ...e, IsPlayed: false })),
+    );
     expect(report.ok).toBe(true);
   });
 
   it('a different output is a note, not a failure: replay does not compare outputs', async () => {
     const report = await check('greetLoudly');
     expect(report.ok).toBe(true);
-    expect(report.notes).toEqual(['The code now returns a different output than history recorded (replay is not affected): ["HELLO ADA","GOODBYE ADA"]']);
+    expect(report.notes).toEqual([
+      'The code now returns a different output than history recorded (replay is not affected): ["HELLO ADA","GOODBYE ADA"]',
+    ]);
   });
 
   it('of a running instance, says what the code would schedule next', async () => {
     const running = greetHistory('greet').slice(0, 6);
     const report = await check('greet', running);
-    expect(report).toMatchObject({ ok: true, recorded: { state: 'running' }, current: { state: 'running', next: [{ kind: 'activity', name: 'goodbye' }] } });
-    expect(report.notes).toEqual(["On its next episode the current code would schedule: activity 'goodbye' (history's last episode did not)."]);
+    expect(report).toMatchObject({
+      ok: true,
+      recorded: { state: 'running' },
+      current: { state: 'running', next: [{ kind: 'activity', name: 'goodbye' }] },
+    });
+    expect(report.notes).toEqual([
+      "On its next episode the current code would schedule: activity 'goodbye' (history's last episode did not).",
+    ]);
   });
 });
 
@@ -87,30 +113,55 @@ describe('the first step that differs, with its position and sequence id', () =>
       '  first difference at event 6, sequence id 1:',
       "    expected (history):   activity 'goodbye'",
       "    actual (code now):    activity 'wave'",
-      expect.stringMatching(/^ {2}Non-Deterministic workflow detected: .*sequence ID 1 and name 'goodbye'.*named 'wave'/),
+      expect.stringMatching(
+        /^ {2}Non-Deterministic workflow detected: .*sequence ID 1 and name 'goodbye'.*named 'wave'/,
+      ),
     ]);
   });
 
   it('a step dropped: nothing has the sequence id history recorded', async () => {
     const report = await check('greetOnce');
-    expect(report.problem).toMatchObject({ kind: 'mismatch', position: 6, sequenceId: 1, expected: { kind: 'activity', name: 'goodbye' }, actual: undefined });
+    expect(report.problem).toMatchObject({
+      kind: 'mismatch',
+      position: 6,
+      sequenceId: 1,
+      expected: { kind: 'activity', name: 'goodbye' },
+      actual: undefined,
+    });
     expect(reportText(report)[3]).toBe('    actual (code now):    nothing with that sequence id');
   });
 
   it('a timer where history has an activity', async () => {
     const report = await check('greetLater');
-    expect(report.problem).toMatchObject({ kind: 'mismatch', position: 6, sequenceId: 1, expected: { kind: 'activity', name: 'goodbye' }, actual: { kind: 'timer' } });
+    expect(report.problem).toMatchObject({
+      kind: 'mismatch',
+      position: 6,
+      sequenceId: 1,
+      expected: { kind: 'activity', name: 'goodbye' },
+      actual: { kind: 'timer' },
+    });
   });
 
   it('a step added after the last: history completed where the code schedules more', async () => {
     const report = await check('greetThenWave');
-    expect(report.problem).toMatchObject({ kind: 'mismatch', position: 10, sequenceId: 2, expected: { kind: 'completion' }, actual: { kind: 'activity', name: 'wave' } });
+    expect(report.problem).toMatchObject({
+      kind: 'mismatch',
+      position: 10,
+      sequenceId: 2,
+      expected: { kind: 'completion' },
+      actual: { kind: 'activity', name: 'wave' },
+    });
     expect(reportText(report)[2]).toBe("    expected (history):   the orchestration's completion");
   });
 
   it('in a running instance, the same inserted step is found in the episodes recorded so far', async () => {
     const report = await check('greetAndWave', greetHistory('greetAndWave').slice(0, 8));
-    expect(report.problem).toMatchObject({ kind: 'mismatch', position: 6, expected: { name: 'goodbye' }, actual: { name: 'wave' } });
+    expect(report.problem).toMatchObject({
+      kind: 'mismatch',
+      position: 6,
+      expected: { name: 'goodbye' },
+      actual: { name: 'wave' },
+    });
   });
 });
 
@@ -118,7 +169,9 @@ describe('other ways the code no longer fits the history', () => {
   it('the code throws where history completed', async () => {
     const report = await check('greetThenThrow');
     expect(report.problem).toMatchObject({ kind: 'outcome', position: 10 });
-    expect(report.problem?.message).toMatch(/^History completed the orchestration at event 10; the current code fails instead: .*the greeting is no longer allowed/);
+    expect(report.problem?.message).toMatch(
+      /^History completed the orchestration at event 10; the current code fails instead: .*the greeting is no longer allowed/,
+    );
     expect(report.current).toMatchObject({ state: 'failed' });
   });
 
@@ -145,9 +198,16 @@ describe('other ways the code no longer fits the history', () => {
 
   it('history that ended Failed is not held against code that now completes', async () => {
     const failed = greetHistory('greet');
-    failed[10] = historyEvents.executionCompleted(at(2), 2, OrchestrationStatus.Failed, "Orchestrator function 'greet' failed: boom");
+    failed[10] = historyEvents.executionCompleted(
+      at(2),
+      2,
+      OrchestrationStatus.Failed,
+      "Orchestrator function 'greet' failed: boom",
+    );
     const report = await check('greet', failed);
     expect(report.ok).toBe(true);
-    expect(report.notes[0]).toMatch(/^History ended Failed \(Orchestrator function 'greet' failed: boom\); the current code completes there\./);
+    expect(report.notes[0]).toMatch(
+      /^History ended Failed \(Orchestrator function 'greet' failed: boom\); the current code completes there\./,
+    );
   });
 });

@@ -6,12 +6,18 @@ import { StorageAccount } from '../../../host/replay/taskHub/storageAccount';
 
 describe('the storage account of a task hub', () => {
   it('UseDevelopmentStorage=true is Azurite on 127.0.0.1:10000-10002, as with func', () => {
-    expect(StorageAccount.fromSetting('UseDevelopmentStorage=true').tableEndpoint).toBe('http://127.0.0.1:10002/devstoreaccount1');
-    expect(StorageAccount.fromSetting(' usedevelopmentstorage = TRUE; ').tableEndpoint).toBe('http://127.0.0.1:10002/devstoreaccount1');
+    expect(StorageAccount.fromSetting('UseDevelopmentStorage=true').tableEndpoint).toBe(
+      'http://127.0.0.1:10002/devstoreaccount1',
+    );
+    expect(StorageAccount.fromSetting(' usedevelopmentstorage = TRUE; ').tableEndpoint).toBe(
+      'http://127.0.0.1:10002/devstoreaccount1',
+    );
   });
 
   it('a connection string is used as given', () => {
-    const account = StorageAccount.fromSetting('DefaultEndpointsProtocol=https;AccountName=prodsagas;AccountKey=a2V5;EndpointSuffix=core.windows.net');
+    const account = StorageAccount.fromSetting(
+      'DefaultEndpointsProtocol=https;AccountName=prodsagas;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+    );
     expect(account.tableEndpoint).toBe('https://prodsagas.table.core.windows.net');
   });
 

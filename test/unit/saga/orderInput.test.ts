@@ -27,7 +27,10 @@ function validate(body: unknown, extra: Partial<OrderRequest> = {}) {
 function refusal(body: unknown, extra: Partial<OrderRequest> = {}): { status: number; errors: Record<string, string> } {
   const result = validate(body, extra);
   if (result.ok) throw new Error('expected the request to be refused');
-  return { status: result.status, errors: Object.fromEntries(result.errors.map((error) => [error.path, error.message])) };
+  return {
+    status: result.status,
+    errors: Object.fromEntries(result.errors.map((error) => [error.path, error.message])),
+  };
 }
 
 const withLine = (patch: Record<string, unknown>) => ({ ...validOrder, lines: [{ ...validOrder.lines[0], ...patch }] });
@@ -66,7 +69,10 @@ describe('validateOrderRequest', () => {
     });
 
     it('counts bytes, not characters', () => {
-      const multiByte = JSON.stringify({ ...validOrder, shipTo: { ...validOrder.shipTo, name: '€'.repeat(maxOrderBodyBytes / 3 + 1) } });
+      const multiByte = JSON.stringify({
+        ...validOrder,
+        shipTo: { ...validOrder.shipTo, name: '€'.repeat(maxOrderBodyBytes / 3 + 1) },
+      });
       expect(multiByte.length).toBeLessThan(maxOrderBodyBytes);
       expect(refusal(multiByte).status).toBe(413);
     });
@@ -99,7 +105,11 @@ describe('validateOrderRequest', () => {
     });
 
     it('refuses more than 50 lines', () => {
-      const lines = Array.from({ length: 51 }, (_, index) => ({ sku: `SKU-${index}`, quantity: 1, unitPriceCents: 100 }));
+      const lines = Array.from({ length: 51 }, (_, index) => ({
+        sku: `SKU-${index}`,
+        quantity: 1,
+        unitPriceCents: 100,
+      }));
       expect(refusal({ ...validOrder, lines }).errors).toEqual({ '$.lines': 'must contain at most 50 lines' });
     });
 
@@ -139,7 +149,10 @@ describe('validateOrderRequest', () => {
     });
 
     it('refuses blank address fields and a country that is not a code', () => {
-      const { errors } = refusal({ ...validOrder, shipTo: { ...validOrder.shipTo, street: '   ', country: 'Netherlands' } });
+      const { errors } = refusal({
+        ...validOrder,
+        shipTo: { ...validOrder.shipTo, street: '   ', country: 'Netherlands' },
+      });
       expect(errors).toEqual({
         '$.shipTo.street': 'must not be empty',
         '$.shipTo.country': 'must be an ISO 3166 two-letter country code such as NL',
@@ -151,21 +164,36 @@ describe('validateOrderRequest', () => {
     });
 
     it('refuses unknown fields, so that card numbers never reach the orchestration history', () => {
-      const { errors } = refusal({ ...validOrder, cardNumber: '4111111111111111', lines: [{ ...validOrder.lines[0], cvv: '123' }] });
+      const { errors } = refusal({
+        ...validOrder,
+        cardNumber: '4111111111111111',
+        lines: [{ ...validOrder.lines[0], cvv: '123' }],
+      });
       expect(Object.keys(errors).sort()).toEqual(['$.cardNumber', '$.lines[0].cvv']);
       expect(errors['$.cardNumber']).toMatch(/is not a field of an order/);
       expect(JSON.stringify(errors)).not.toContain('4111');
     });
 
     it('reports every problem at once', () => {
-      const { errors } = refusal({ currency: 'EUR', lines: [{ sku: 'SKU-KEYBOARD', quantity: 0, unitPriceCents: -1 }] });
-      expect(Object.keys(errors).sort()).toEqual(['$.customerId', '$.lines[0].quantity', '$.lines[0].unitPriceCents', '$.shipTo']);
+      const { errors } = refusal({
+        currency: 'EUR',
+        lines: [{ sku: 'SKU-KEYBOARD', quantity: 0, unitPriceCents: -1 }],
+      });
+      expect(Object.keys(errors).sort()).toEqual([
+        '$.customerId',
+        '$.lines[0].quantity',
+        '$.lines[0].unitPriceCents',
+        '$.shipTo',
+      ]);
     });
   });
 
   describe('the instance id (idempotent start)', () => {
     it('takes it from the Idempotency-Key header', () => {
-      expect(validate(validOrder, { idempotencyKey: 'order-2025-0001' })).toMatchObject({ ok: true, instanceId: 'order-2025-0001' });
+      expect(validate(validOrder, { idempotencyKey: 'order-2025-0001' })).toMatchObject({
+        ok: true,
+        instanceId: 'order-2025-0001',
+      });
     });
 
     it('takes it from the instanceId field, which is not part of the order', () => {
@@ -174,8 +202,13 @@ describe('validateOrderRequest', () => {
     });
 
     it('accepts both when they agree, refuses them when they differ', () => {
-      expect(validate({ ...validOrder, instanceId: 'same' }, { idempotencyKey: 'same' })).toMatchObject({ ok: true, instanceId: 'same' });
-      expect(refusal({ ...validOrder, instanceId: 'one' }, { idempotencyKey: 'other' }).errors['$.instanceId']).toMatch(/differs/);
+      expect(validate({ ...validOrder, instanceId: 'same' }, { idempotencyKey: 'same' })).toMatchObject({
+        ok: true,
+        instanceId: 'same',
+      });
+      expect(refusal({ ...validOrder, instanceId: 'one' }, { idempotencyKey: 'other' }).errors['$.instanceId']).toMatch(
+        /differs/,
+      );
     });
 
     it('ignores an empty header', () => {
@@ -197,16 +230,19 @@ describe('validateOrderRequest', () => {
 });
 
 describe('the example request bodies', () => {
-  it.each(orderExamples().map((example) => [example.file, example] as const))('%s validates as documented', (_file, example) => {
-    const result = validate(example.body);
-    if (example.expected.httpStatus === 202) {
-      expect(result.ok).toBe(true);
-    } else {
-      expect(result).toMatchObject({ ok: false, status: example.expected.httpStatus });
-      const paths = result.ok ? [] : result.errors.map((error) => error.path);
-      expect(paths).toEqual(example.expected.errorPaths);
-    }
-  });
+  it.each(orderExamples().map((example) => [example.file, example] as const))(
+    '%s validates as documented',
+    (_file, example) => {
+      const result = validate(example.body);
+      if (example.expected.httpStatus === 202) {
+        expect(result.ok).toBe(true);
+      } else {
+        expect(result).toMatchObject({ ok: false, status: example.expected.httpStatus });
+        const paths = result.ok ? [] : result.errors.map((error) => error.path);
+        expect(paths).toEqual(example.expected.errorPaths);
+      }
+    },
+  );
 
   it('include an order that succeeds and one rejected at each step', () => {
     const steps = orderExamples().map((example) => example.expected.saga?.step ?? example.expected.saga?.outcome);

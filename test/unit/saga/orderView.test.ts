@@ -5,7 +5,11 @@ import { toOrderView } from '../../../src/saga/orderView';
 import { newSagaState, stepStarted } from '../../../src/saga/sagaState';
 import { sagaSteps } from '../../../src/saga/steps';
 
-const running = stepStarted(newSagaState('order-1', sagaSteps, '2025-03-01T10:00:00.000Z', '2025-03-01T10:05:00.000Z'), 'A', '2025-03-01T10:00:00.000Z');
+const running = stepStarted(
+  newSagaState('order-1', sagaSteps, '2025-03-01T10:00:00.000Z', '2025-03-01T10:05:00.000Z'),
+  'A',
+  '2025-03-01T10:00:00.000Z',
+);
 
 describe('toOrderView', () => {
   it('shows a running saga in the order’s words', () => {
@@ -35,7 +39,10 @@ describe('toOrderView', () => {
 
   it('includes the outcome once there is one', () => {
     const outcome = { status: 400, body: { outcome: 'rejected', step: 'B' } };
-    expect(toOrderView({ instanceId: 'order-1', runtimeStatus: 'Completed', customStatus: running, output: outcome }).outcome).toEqual(outcome);
+    expect(
+      toOrderView({ instanceId: 'order-1', runtimeStatus: 'Completed', customStatus: running, output: outcome })
+        .outcome,
+    ).toEqual(outcome);
   });
 
   it('flags a terminated or crashed saga as needing attention: it may hold stock or money', () => {

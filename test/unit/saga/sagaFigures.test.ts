@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sagaFigures, summarize } from '../../../src/saga/sagaFigures';
-import { newSagaState, sagaCompleted, sagaStopped, stepCompleted, stepRejected, stepStarted } from '../../../src/saga/sagaState';
+import {
+  newSagaState,
+  sagaCompleted,
+  sagaStopped,
+  stepCompleted,
+  stepRejected,
+  stepStarted,
+} from '../../../src/saga/sagaState';
 import { sagaSteps } from '../../../src/saga/steps';
 
 const at = (ms: number): string => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
@@ -33,11 +40,20 @@ describe('saga figures', () => {
       { runtimeStatus: 'Terminated', customStatus: null },
     ]);
     expect(figures.total).toBe(5);
-    expect(figures.outcomes).toEqual({ running: 1, completed: 2, rejectedAt: { A: 0, B: 1, C: 0 }, failed: 0, needsAttention: 0, other: 1 });
+    expect(figures.outcomes).toEqual({
+      running: 1,
+      completed: 2,
+      rejectedAt: { A: 0, B: 1, C: 0 },
+      failed: 0,
+      needsAttention: 0,
+      other: 1,
+    });
   });
 
   it('reports step and end-to-end latency percentiles', () => {
-    const figures = sagaFigures([10, 20, 30, 40].map((ms) => ({ runtimeStatus: 'Completed', customStatus: completedSaga(ms) })));
+    const figures = sagaFigures(
+      [10, 20, 30, 40].map((ms) => ({ runtimeStatus: 'Completed', customStatus: completedSaga(ms) })),
+    );
     expect(figures.latency.endToEnd).toEqual({ count: 4, p50Ms: 60, p95Ms: 120, p99Ms: 120 });
     expect(figures.latency.steps.B).toEqual({ count: 4, p50Ms: 20, p95Ms: 40, p99Ms: 40 });
   });

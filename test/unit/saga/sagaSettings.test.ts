@@ -22,7 +22,13 @@ describe('parseIsoDuration', () => {
   });
 
   it('formats back to the shortest form', () => {
-    expect([300_000, 30_000, 500, 3_600_000, 86_400_000].map(formatIsoDuration)).toEqual(['PT5M', 'PT30S', 'PT0.5S', 'PT1H', 'P1D']);
+    expect([300_000, 30_000, 500, 3_600_000, 86_400_000].map(formatIsoDuration)).toEqual([
+      'PT5M',
+      'PT30S',
+      'PT0.5S',
+      'PT1H',
+      'P1D',
+    ]);
   });
 });
 
@@ -51,7 +57,12 @@ describe('readSagaPolicy', () => {
       deadlineMs: 120_000,
       retry: {
         step: { firstRetryIntervalMs: 1_000, maxRetryIntervalMs: 10_000, backoffCoefficient: 1.5, maxAttempts: 4 },
-        compensation: { firstRetryIntervalMs: 1_000, maxRetryIntervalMs: 10_000, backoffCoefficient: 1.5, maxAttempts: 9 },
+        compensation: {
+          firstRetryIntervalMs: 1_000,
+          maxRetryIntervalMs: 10_000,
+          backoffCoefficient: 1.5,
+          maxAttempts: 9,
+        },
       },
     });
   });
@@ -59,7 +70,11 @@ describe('readSagaPolicy', () => {
   it('names every bad setting at once', () => {
     let error: unknown;
     try {
-      readSagaPolicy({ SAGA_DEADLINE: '5 minutes', SAGA_STEP_MAX_ATTEMPTS: '0', SAGA_RETRY_BACKOFF_COEFFICIENT: 'fast' });
+      readSagaPolicy({
+        SAGA_DEADLINE: '5 minutes',
+        SAGA_STEP_MAX_ATTEMPTS: '0',
+        SAGA_RETRY_BACKOFF_COEFFICIENT: 'fast',
+      });
     } catch (caught) {
       error = caught;
     }
@@ -77,7 +92,10 @@ describe('readSagaPolicy', () => {
   });
 
   it('never lets the maximum retry interval fall below the first one', () => {
-    const policies = readRetryPoliciesFromSettings({ SAGA_RETRY_FIRST_INTERVAL: 'PT20S', SAGA_RETRY_MAX_INTERVAL: 'PT5S' });
+    const policies = readRetryPoliciesFromSettings({
+      SAGA_RETRY_FIRST_INTERVAL: 'PT20S',
+      SAGA_RETRY_MAX_INTERVAL: 'PT5S',
+    });
     expect(policies.step.maxRetryIntervalMs).toBe(20_000);
   });
 });

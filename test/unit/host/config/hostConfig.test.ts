@@ -10,6 +10,8 @@ describe('host.json overrides from app settings', () => {
       AzureFunctionsJobHost__extensions__http__routePrefix: 'v2',
       UNRELATED: 'x',
     });
-    expect(hostJson).toEqual({ extensions: { durableTask: { hubName: 'B', defaultVersion: '2.0' }, http: { routePrefix: 'v2' } } });
+    expect(hostJson).toEqual({
+      extensions: { durableTask: { hubName: 'B', defaultVersion: '2.0' }, http: { routePrefix: 'v2' } },
+    });
   });
 });

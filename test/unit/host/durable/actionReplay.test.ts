@@ -22,7 +22,15 @@ const options: ReplayOptions = {
 
 const started = (time = t0): HistoryEvent[] => [
   historyEvents.orchestratorStarted(time),
-  historyEvents.executionStarted(time, { instanceId: 'i', executionId: 'exec1', name: 'o', version: '', input: null, parent: null, generation: 0 }),
+  historyEvents.executionStarted(time, {
+    instanceId: 'i',
+    executionId: 'exec1',
+    name: 'o',
+    version: '',
+    input: null,
+    parent: null,
+    generation: 0,
+  }),
 ];
 
 /** Plays one episode: replays, then records what it scheduled, like a committed episode. */
@@ -36,20 +44,50 @@ const activity = (name: string): OrchestratorAction => ({ actionType: ActionType
 
 describe('retries (CallActivityWithRetry)', () => {
   it('allocates attempt, retry timer, attempt, and a zero-delay timer after the last failure', () => {
-    const retry: OrchestratorAction = { actionType: ActionType.CallActivityWithRetry, functionName: 'A', retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 2 } };
+    const retry: OrchestratorAction = {
+      actionType: ActionType.CallActivityWithRetry,
+      functionName: 'A',
+      retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 2 },
+    };
     const history = started();
-    expect(episode(history, [retry]).newEvents.map((e) => [e.EventType, e.EventId])).toEqual([[EventType.TaskScheduled, 0]]);
+    expect(episode(history, [retry]).newEvents.map((e) => [e.EventType, e.EventId])).toEqual([
+      [EventType.TaskScheduled, 0],
+    ]);
 
-    const second = episode(history, [retry], historyEvents.orchestratorStarted(at(10)), historyEvents.taskFailed(at(10), 0, 'r', 'd'));
-    expect(second.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([[EventType.TimerCreated, 1, '2026-01-01T00:00:01.0100000Z']]);
+    const second = episode(
+      history,
+      [retry],
+      historyEvents.orchestratorStarted(at(10)),
+      historyEvents.taskFailed(at(10), 0, 'r', 'd'),
+    );
+    expect(second.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([
+      [EventType.TimerCreated, 1, '2026-01-01T00:00:01.0100000Z'],
+    ]);
 
-    const third = episode(history, [retry], historyEvents.orchestratorStarted(at(1010)), historyEvents.timerFired(at(1010), 1, ''));
+    const third = episode(
+      history,
+      [retry],
+      historyEvents.orchestratorStarted(at(1010)),
+      historyEvents.timerFired(at(1010), 1, ''),
+    );
     expect(third.newEvents.map((e) => [e.EventType, e.EventId])).toEqual([[EventType.TaskScheduled, 2]]);
 
-    const fourth = episode(history, [retry], historyEvents.orchestratorStarted(at(1020)), historyEvents.taskFailed(at(1020), 2, 'r', 'd'));
-    expect(fourth.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([[EventType.TimerCreated, 3, '2026-01-01T00:00:01.0200000Z']]);
+    const fourth = episode(
+      history,
+      [retry],
+      historyEvents.orchestratorStarted(at(1020)),
+      historyEvents.taskFailed(at(1020), 2, 'r', 'd'),
+    );
+    expect(fourth.newEvents.map((e) => [e.EventType, e.EventId, e.FireAt])).toEqual([
+      [EventType.TimerCreated, 3, '2026-01-01T00:00:01.0200000Z'],
+    ]);
 
-    const last = episode(history, [retry], historyEvents.orchestratorStarted(at(1030)), historyEvents.timerFired(at(1030), 3, ''));
+    const last = episode(
+      history,
+      [retry],
+      historyEvents.orchestratorStarted(at(1030)),
+      historyEvents.timerFired(at(1030), 3, ''),
+    );
     expect(last.newEvents).toEqual([]);
     expect(last.driverDone).toBe(true);
     expect(last.hasOpenTasks).toBe(false);
@@ -59,7 +97,12 @@ describe('retries (CallActivityWithRetry)', () => {
     const retry: OrchestratorAction = {
       actionType: ActionType.CallActivityWithRetry,
       functionName: 'A',
-      retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 5, backoffCoefficient: 3, maxRetryIntervalInMilliseconds: 5000 },
+      retryOptions: {
+        firstRetryIntervalInMilliseconds: 1000,
+        maxNumberOfAttempts: 5,
+        backoffCoefficient: 3,
+        maxRetryIntervalInMilliseconds: 5000,
+      },
     };
     const history = started();
     episode(history, [retry]);
@@ -67,11 +110,26 @@ describe('retries (CallActivityWithRetry)', () => {
     const delays: number[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
       now += 10;
-      const failed = episode(history, [retry], historyEvents.orchestratorStarted(at(now)), historyEvents.taskFailed(at(now), history.filter((e) => e.EventType === EventType.TaskScheduled).at(-1)!.EventId, 'r', 'd'));
+      const failed = episode(
+        history,
+        [retry],
+        historyEvents.orchestratorStarted(at(now)),
+        historyEvents.taskFailed(
+          at(now),
+          history.filter((e) => e.EventType === EventType.TaskScheduled).at(-1)!.EventId,
+          'r',
+          'd',
+        ),
+      );
       const timer = failed.newEvents[0];
       delays.push(new Date(timer.FireAt!).getTime() - at(now).getTime());
       now = new Date(timer.FireAt!).getTime() - t0.getTime();
-      episode(history, [retry], historyEvents.orchestratorStarted(at(now)), historyEvents.timerFired(at(now), timer.EventId, ''));
+      episode(
+        history,
+        [retry],
+        historyEvents.orchestratorStarted(at(now)),
+        historyEvents.timerFired(at(now), timer.EventId, ''),
+      );
     }
     expect(delays).toEqual([1000, 3000, 5000]);
   });
@@ -79,7 +137,11 @@ describe('retries (CallActivityWithRetry)', () => {
 
 describe('long timers', () => {
   it('split into slices of three days until the fire time, each with its own id', () => {
-    const timer: OrchestratorAction = { actionType: ActionType.CreateTimer, fireAt: at(10 * DAY).toISOString(), isCanceled: false };
+    const timer: OrchestratorAction = {
+      actionType: ActionType.CreateTimer,
+      fireAt: at(10 * DAY).toISOString(),
+      isCanceled: false,
+    };
     const history = started();
     const fires: string[] = [];
     let result = episode(history, [timer]);
@@ -87,7 +149,12 @@ describe('long timers', () => {
       const slice = result.newEvents[0];
       fires.push(`${slice.EventId}@${(new Date(slice.FireAt!).getTime() - t0.getTime()) / DAY}d`);
       const fireAt = new Date(slice.FireAt!);
-      result = episode(history, [timer], historyEvents.orchestratorStarted(fireAt), historyEvents.timerFired(fireAt, slice.EventId, slice.FireAt!));
+      result = episode(
+        history,
+        [timer],
+        historyEvents.orchestratorStarted(fireAt),
+        historyEvents.timerFired(fireAt, slice.EventId, slice.FireAt!),
+      );
     }
     expect(fires).toEqual(['0@3d', '1@6d', '2@10d']);
     expect(result.driverDone).toBe(true);
@@ -100,14 +167,28 @@ describe('compound tasks and ordering', () => {
     const history = started();
     expect(episode(history, [all]).newEvents.map((e) => e.EventId)).toEqual([0, 1]);
     // The SDK fails fast and already asks for C; the C# loop still waits for B.
-    const afterFailure = episode(history, [all, activity('C')], historyEvents.orchestratorStarted(at(5)), historyEvents.taskFailed(at(5), 0, 'r', 'd'));
+    const afterFailure = episode(
+      history,
+      [all, activity('C')],
+      historyEvents.orchestratorStarted(at(5)),
+      historyEvents.taskFailed(at(5), 0, 'r', 'd'),
+    );
     expect(afterFailure.newEvents).toEqual([]);
-    const afterB = episode(history, [all, activity('C')], historyEvents.orchestratorStarted(at(9)), historyEvents.taskCompleted(at(9), 1, '1'));
+    const afterB = episode(
+      history,
+      [all, activity('C')],
+      historyEvents.orchestratorStarted(at(9)),
+      historyEvents.taskCompleted(at(9), 1, '1'),
+    );
     expect(afterB.newEvents.map((e) => [e.Name, e.EventId])).toEqual([['C', 2]]);
   });
 
   it('records a canceled timer but does not arm it, and it does not hold up completion', () => {
-    const timer: OrchestratorAction = { actionType: ActionType.CreateTimer, fireAt: at(60_000).toISOString(), isCanceled: true };
+    const timer: OrchestratorAction = {
+      actionType: ActionType.CreateTimer,
+      fireAt: at(60_000).toISOString(),
+      isCanceled: true,
+    };
     const event: OrchestratorAction = { actionType: ActionType.WaitForExternalEvent, externalEventName: 'Go' };
     const history = started();
     const result = episode(history, [{ actionType: ActionType.WhenAny, compoundActions: [event, timer] }]);
@@ -122,7 +203,12 @@ describe('compound tasks and ordering', () => {
     const early = replayActions([...history, historyEvents.eventRaised(t0, 'E', '1')], [activity('A'), wait], options);
     expect(early.driverDone).toBe(false);
     const late = replayActions(
-      [...history, historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.eventRaised(t0, 'E', '1'), historyEvents.taskCompleted(t0, 0, null)],
+      [
+        ...history,
+        historyEvents.taskScheduled(t0, 0, 'A', null),
+        historyEvents.eventRaised(t0, 'E', '1'),
+        historyEvents.taskCompleted(t0, 0, null),
+      ],
       [activity('A'), wait],
       options,
     );
@@ -132,26 +218,59 @@ describe('compound tasks and ordering', () => {
 
 describe('callHttp', () => {
   it('polls a 202 + Location answer with a timer (Retry-After) and a GET, each with its own id', () => {
-    const call: OrchestratorAction = { actionType: ActionType.CallHttp, httpRequest: { method: 'POST', uri: 'http://x/job', content: '{}', asynchronousPatternEnabled: true } };
+    const call: OrchestratorAction = {
+      actionType: ActionType.CallHttp,
+      httpRequest: { method: 'POST', uri: 'http://x/job', content: '{}', asynchronousPatternEnabled: true },
+    };
     const history = started();
     const first = episode(history, [call]);
     expect(first.newEvents.map((e) => [e.EventId, e.Name])).toEqual([[0, 'BuiltIn::HttpActivity']]);
-    const accepted = JSON.stringify({ statusCode: 202, headers: { Location: 'http://x/job/1', 'Retry-After': '5' }, content: '' });
-    const polling = episode(history, [call], historyEvents.orchestratorStarted(at(100)), historyEvents.taskCompleted(at(100), 0, accepted));
+    const accepted = JSON.stringify({
+      statusCode: 202,
+      headers: { Location: 'http://x/job/1', 'Retry-After': '5' },
+      content: '',
+    });
+    const polling = episode(
+      history,
+      [call],
+      historyEvents.orchestratorStarted(at(100)),
+      historyEvents.taskCompleted(at(100), 0, accepted),
+    );
     expect(polling.newEvents.map((e) => [e.EventId, e.FireAt])).toEqual([[1, '2026-01-01T00:00:05.1000000Z']]);
-    const get = episode(history, [call], historyEvents.orchestratorStarted(at(5100)), historyEvents.timerFired(at(5100), 1, ''));
-    expect(get.newEvents.map((e) => [e.EventId, JSON.parse(e.Input ?? '{}').uri, JSON.parse(e.Input ?? '{}').method])).toEqual([[2, 'http://x/job/1', 'GET']]);
-    const done = episode(history, [call], historyEvents.orchestratorStarted(at(5200)), historyEvents.taskCompleted(at(5200), 2, JSON.stringify({ statusCode: 200, headers: {}, content: 'ok' })));
+    const get = episode(
+      history,
+      [call],
+      historyEvents.orchestratorStarted(at(5100)),
+      historyEvents.timerFired(at(5100), 1, ''),
+    );
+    expect(
+      get.newEvents.map((e) => [e.EventId, JSON.parse(e.Input ?? '{}').uri, JSON.parse(e.Input ?? '{}').method]),
+    ).toEqual([[2, 'http://x/job/1', 'GET']]);
+    const done = episode(
+      history,
+      [call],
+      historyEvents.orchestratorStarted(at(5200)),
+      historyEvents.taskCompleted(at(5200), 2, JSON.stringify({ statusCode: 200, headers: {}, content: 'ok' })),
+    );
     expect(done.driverDone).toBe(true);
   });
 });
 
 describe('replay checks', () => {
   it('fails when the code schedules a different activity than history recorded', () => {
-    const history = [...started(), historyEvents.taskScheduled(t0, 0, 'A', null), historyEvents.orchestratorCompleted(t0)];
+    const history = [
+      ...started(),
+      historyEvents.taskScheduled(t0, 0, 'A', null),
+      historyEvents.orchestratorCompleted(t0),
+    ];
     const result = replayActions(history, [activity('B')], options);
     expect(result.failure).toMatch(/Non-Deterministic workflow detected: .*sequence ID 0 and name 'A'.*named 'B'/);
-    expect(result.mismatch).toEqual({ position: 2, sequenceId: 0, expected: { kind: 'activity', name: 'A' }, actual: { kind: 'activity', name: 'B' } });
+    expect(result.mismatch).toEqual({
+      position: 2,
+      sequenceId: 0,
+      expected: { kind: 'activity', name: 'A' },
+      actual: { kind: 'activity', name: 'B' },
+    });
   });
 
   it('fails when an activity does not exist', () => {
@@ -161,6 +280,8 @@ describe('replay checks', () => {
 
   it('fails clearly on actions the extension does not support either', () => {
     const result = replayActions(started(), [{ actionType: ActionType.LockEntities }], options);
-    expect(result.failure).toMatch(/^lock is not supported by this host \(the durable-functions SDK sends it only with replay schema V4/);
+    expect(result.failure).toMatch(
+      /^lock is not supported by this host \(the durable-functions SDK sends it only with replay schema V4/,
+    );
   });
 });

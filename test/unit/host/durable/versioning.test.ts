@@ -20,7 +20,9 @@ describe('comparing orchestration versions', () => {
     const policy = { defaultVersion: '2.0', onMismatch: 'Reject' as const };
     expect(versionMismatch({ ...policy, match: 'CurrentOrOlder' }, '1.9')).toBeUndefined();
     expect(versionMismatch({ ...policy, match: 'CurrentOrOlder' }, '')).toBeUndefined();
-    expect(versionMismatch({ ...policy, match: 'CurrentOrOlder' }, '2.1')).toMatch(/newer than the worker version '2.0'/);
+    expect(versionMismatch({ ...policy, match: 'CurrentOrOlder' }, '2.1')).toMatch(
+      /newer than the worker version '2.0'/,
+    );
     expect(versionMismatch({ ...policy, match: 'Strict' }, '1.9')).toMatch(/does not match/);
     expect(versionMismatch({ ...policy, match: 'Strict' }, '2')).toBeUndefined();
     expect(versionMismatch({ ...policy, match: 'None' }, '99')).toBeUndefined();
