@@ -94,7 +94,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       else logger.debug(message);
     };
     const registry = new FunctionRegistry(registrations);
-    const invoker = new FunctionInvoker(registrations, logger);
+    const invoker = new FunctionInvoker(registrations, logger, config.logLevels);
     await invoker.runAppStartHooks(config.appDir);
 
     let isIdle = (): boolean => false;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../logging/hostLogger';
+import { LogLevelFilter, type WorkerLogLevel } from '../logging/logLevels';
 import type { CoreRegistrations } from './coreModule';
 import type { RegisteredFunction } from './functionRegistry';
 
@@ -36,6 +37,7 @@ export class FunctionInvoker {
   constructor(
     private readonly registrations: CoreRegistrations,
     private readonly logger: HostLogger,
+    private readonly logLevels: LogLevelFilter = LogLevelFilter.default,
   ) {}
 
   async runAppStartHooks(functionAppDirectory: string): Promise<void> {
@@ -64,7 +66,8 @@ export class FunctionInvoker {
         triggerMetadata: invocation.triggerMetadata ?? {},
       },
       state: 'invocation',
-      log: (level: string, category: string, message: string) => this.log(level, category, label, message),
+      log: (level: WorkerLogLevel, category: string, message: string) =>
+        this.log(level, category, fn.name, label, message),
     };
     const invocationModel = model.getInvocationModel(coreCtx);
     const { context, inputs: convertedInputs } = await invocationModel.getArguments();
@@ -107,8 +110,12 @@ export class FunctionInvoker {
     return { invocationId, returnValue: response.returnValue };
   }
 
-  private log(level: string, category: string, label: string, message: string): void {
+  private log(level: WorkerLogLevel, category: string, functionName: string, label: string, message: string): void {
     if (category === 'system' && (level === 'debug' || level === 'trace')) return;
+    // The Functions host files a function's own lines under Function.<name>.User, its host lines
+    // under Function.<name>; host.json's logLevel rules pick by the most specific of those.
+    const hostCategory = category === 'user' ? `Function.${functionName}.User` : `Function.${functionName}`;
+    if (!this.logLevels.enabled(hostCategory, level)) return;
     const line = `[${label}] ${message}`;
     if (level === 'error' || level === 'critical') this.logger.error(line);
     else if (level === 'warning') this.logger.warn(line);

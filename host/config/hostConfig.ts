@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { VersionFailureStrategy, VersionMatchStrategy, VersioningPolicy } from '../durable/engine/versioning';
+import { LogLevelFilter } from '../logging/logLevels';
 import { StartupError } from './startupError';
 
 /** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
@@ -18,6 +19,8 @@ export interface HostConfig {
   azuriteLocation: string | undefined;
   packageMain: string;
   durable: DurableOptions;
+  /** host.json `logging.logLevel`: which of the app's log lines are written. */
+  logLevels: LogLevelFilter;
 }
 
 export interface DurableOptions {
@@ -35,6 +38,7 @@ export interface HostFlags {
 
 interface HostJson {
   version?: string;
+  logging?: { logLevel?: Record<string, unknown> };
   extensions?: {
     http?: { routePrefix?: string };
     durableTask?: {
@@ -161,6 +165,7 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     storageConnection,
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
+    logLevels: LogLevelFilter.fromHostJson(hostJson.logging?.logLevel),
     durable: {
       maxConcurrentActivityFunctions: positive(
         durableTask.maxConcurrentActivityFunctions,
