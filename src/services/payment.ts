@@ -1,7 +1,7 @@
 import { Container } from '@azure/cosmos';
 import { BusinessReason, CompensationResult } from '../saga/activityContract';
 import { Decision, readDocument, updateOptimistically } from './optimisticUpdate';
-import { pruneMarkers } from './sagaMarkers';
+import { deadlinePassed, deadlinePassedReason, pruneMarkers } from './sagaMarkers';
 
 // Step B: charge the customer's account. The payments container (partition key /accountId) holds
 // one account document per customer and one payment document per saga. The balance and the
@@ -78,11 +78,12 @@ export async function chargePayment(
   container: Container,
   request: ChargeRequest,
   now: Date = new Date(),
+  deadlineAt?: Date,
 ): Promise<ChargePaymentResult> {
   const outcome = await updateOptimistically<AccountDocument, ChargeOutcome>(
     container,
     { id: request.customerId, partitionKey: request.customerId },
-    (account) => decideCharge(account, request, now),
+    (account) => decideCharge(account, request, now, deadlineAt),
     { operation: `charge ${request.customerId} for ${request.sagaId}` },
   );
   if (outcome.kind === 'refused') return { ok: false, reason: outcome.reason };
@@ -146,6 +147,7 @@ export function decideCharge(
   account: AccountDocument | undefined,
   request: ChargeRequest,
   now: Date,
+  deadlineAt?: Date,
 ): Decision<AccountDocument, ChargeOutcome> {
   const refuse = (reason: BusinessReason): Decision<AccountDocument, ChargeOutcome> => ({
     kind: 'keep',
@@ -160,6 +162,7 @@ export function decideCharge(
   }
   if (existing?.chargedAt !== undefined)
     return { kind: 'keep', result: { kind: 'charged', account, charge: existing } };
+  if (deadlineAt !== undefined && deadlinePassed(now, deadlineAt)) return refuse(deadlinePassedReason(deadlineAt));
   if (request.currency !== account.currency) {
     return refuse({
       code: 'currency-mismatch',
