@@ -141,3 +141,52 @@ describe('an attempt that lost its race against the deadline', () => {
     expect(await available('SKU-MOUSE')).toBe(10);
   });
 });
+
+describe('Cosmos round trips of the v3 activities', () => {
+  /** Document requests (reads and writes) one call makes, after the client has its metadata. */
+  async function documentCalls(call: () => Promise<unknown>): Promise<string[]> {
+    const before = proxy.requests.length;
+    await call();
+    return proxy.requests
+      .slice(before)
+      .filter((request) => /\/docs(\/|$)/.test(request.path))
+      .map((request) => `${request.method} ${request.path.replace(/^.*\/colls\//, '')}`);
+  }
+  const oneLine: Order = { ...order, lines: [{ sku: 'SKU-KEYBOARD', quantity: 1, unitPriceCents: 1_000 }] };
+  const input = () => ({ sagaId, order: oneLine, deadlineAt: deadlineAt.toISOString() });
+
+  it('each step reads and conditionally writes each document it changes once; receipts and bookings are written without a read', async () => {
+    const activities = activitiesAt(beforeDeadline, viaProxy);
+    // Warm the client (container metadata) and the zone cache with another saga.
+    const warm = { ...input(), sagaId: `${sagaId}-warm` };
+    for (const step of [activities.doActivityA, activities.checkCredit, activities.doActivityB, activities.doActivityC])
+      await step(warm);
+
+    expect(await documentCalls(() => activities.doActivityA(input()))).toEqual([
+      'GET inventory/docs/SKU-KEYBOARD',
+      'PUT inventory/docs/SKU-KEYBOARD',
+    ]);
+    expect(await documentCalls(() => activities.checkCredit(input()))).toEqual(['GET payments/docs/cust-alice']);
+    expect(await documentCalls(() => activities.doActivityB(input()))).toEqual([
+      'GET payments/docs/cust-alice',
+      'PUT payments/docs/cust-alice',
+      'POST payments/docs',
+    ]);
+    // The zone comes from the per-process cache: no read of zone-NL.
+    expect(await documentCalls(() => activities.doActivityC(input()))).toEqual(['POST shipments/docs']);
+    expect(await documentCalls(() => activities.rejectActivityB({ sagaId, order: oneLine }))).toEqual([
+      'GET payments/docs/cust-alice',
+      'PUT payments/docs/cust-alice',
+      'POST payments/docs',
+    ]);
+  });
+
+  it('a retried booking or charge finds its document through the 409 and answers as before', async () => {
+    const activities = activitiesAt(beforeDeadline, viaProxy);
+    expect(await activities.doActivityC(input())).toEqual({ ok: true, ref: `shipment-${sagaId}` });
+    expect(await activities.doActivityC(input())).toEqual({ ok: true, ref: `shipment-${sagaId}` });
+    expect(await activities.doActivityB(input())).toEqual({ ok: true, ref: `payment-${sagaId}` });
+    expect(await activities.doActivityB(input())).toEqual({ ok: true, ref: `payment-${sagaId}` });
+    expect(await balance()).toBe(10_000 - 1_000);
+  });
+});
