@@ -68,8 +68,21 @@ const activitiesOf = (status: Status): (string | undefined)[] =>
     .filter((e) => e.EventType === 'TaskCompleted' || e.EventType === 'SubOrchestrationInstanceCompleted')
     .map((e) => e.FunctionName);
 
+/** The sagas not finished yet that were created before `before`: what must be gone before v1/v2 code is deleted. */
+async function unfinishedCreatedBefore(url: string, before: Date): Promise<string[]> {
+  const response = await fetch(
+    `${url}/runtime/webhooks/durabletask/instances?runtimeStatus=Running,Pending,Suspended&createdTimeTo=${before.toISOString()}`,
+  );
+  expect(response.status).toBe(200);
+  const instances = (await response.json()) as { name: string; instanceId: string }[];
+  return instances
+    .filter((instance) => instance.name === 'sagaOrchestrator')
+    .map((instance) => instance.instanceId)
+    .sort();
+}
+
 /** Starts two sagas on a host at `version` whose payments fail, and waits until both wait to retry B. */
-async function startStuckAtB(version: string): Promise<string[]> {
+async function startStuckAtB(version: string, beforeStop?: (url: string) => Promise<void>): Promise<string[]> {
   host = await startHostProcess(ROOT, {
     ...env(),
     AzureFunctionsJobHost__extensions__durableTask__defaultVersion: version,
@@ -89,6 +102,7 @@ async function startStuckAtB(version: string): Promise<string[]> {
   }
   await new Promise((resolve) => setTimeout(resolve, 300));
   const oldUrl = host.url;
+  await beforeStop?.(oldUrl);
   await host.stop();
   proxy.clear();
   return urls.map((url) => url.replace(oldUrl, '@HOST@'));
@@ -97,7 +111,11 @@ async function startStuckAtB(version: string): Promise<string[]> {
 describe('deploying v3 of the saga with v1 and v2 sagas in flight', () => {
   it('finishes v1 and v2 sagas on their own paths and runs new ones on v3', async () => {
     const v1 = await startStuckAtB('1.0');
-    const v2 = await startStuckAtB('2.0');
+    const v2 = await startStuckAtB('2.0', async (url) => {
+      // The README's check before deleting v1/v2 code: unfinished sagas created before the switch.
+      expect(await unfinishedCreatedBefore(url, new Date())).toHaveLength(4);
+    });
+    const switchedAt = new Date();
 
     // v3 ships (host.json says 3.0); payments are back; skip the ten minutes.
     host = await startHostProcess(ROOT, env(), { timeSkipping: true });
@@ -114,5 +132,7 @@ describe('deploying v3 of the saga with v1 and v2 sagas in flight', () => {
 
     const v3 = await finished(await startOrder(host.url));
     expect(activitiesOf(v3)).toEqual(['doActivityA', 'checkCredit', 'doActivityB', 'doActivityC']);
+    // None left: the sagaStep orchestration (and the v1/v2 branches) could now be deleted.
+    expect(await unfinishedCreatedBefore(host.url, switchedAt)).toEqual([]);
   });
 });
