@@ -89,6 +89,7 @@ describe('a host killed with -9 at random moments', () => {
   });
 
   it('finishes v3 order sagas (races, cancelled timers, compensations) with every effect exactly once', async () => {
+    await host?.stop();
     const cosmos = await startCosmosServer();
     const settings = readCosmosSettings({
       COSMOS_ENDPOINT: cosmos.endpoint,

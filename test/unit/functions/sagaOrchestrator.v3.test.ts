@@ -308,6 +308,25 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
       });
     });
 
+    it('a late attempt refused by the fence after the compensations changes neither the actions nor the answer', async () => {
+      const { history, b } = throughCreditCheck();
+      history.nextEpisode(5 * 60_000).timerFired(b.deadline);
+      const rejects = compensationsScheduled(history, ['B', 'A']);
+      history
+        .nextEpisode()
+        .activityCompleted(rejects['B'] ?? -1, { effect: 'nothing-to-undo' })
+        .activityCompleted(rejects['A'] ?? -1, undone);
+      const compensated = await replay(sagaOrchestrator, history, sagaId);
+
+      // The charge held up on its way finally reaches Cosmos and meets B's fence.
+      history.nextEpisode().activityCompleted(b.task, refused('payment-cancelled', 'already cancelled'));
+      const state = await replay(sagaOrchestrator, history, sagaId);
+
+      expect(describeActions(state)).toEqual(describeActions(compensated));
+      expect(state.output).toEqual(compensated.output);
+      expect(state.output).toMatchObject({ status: 500, body: { cause: 'deadline', compensated: ['A', 'B'] } });
+    });
+
     it('a do-activity that answers "deadline-passed" first is the deadline path, not a business refusal', async () => {
       const { history, b } = throughCreditCheck();
       history.nextEpisode().activityCompleted(b.task, refused('deadline-passed', "the saga's deadline has passed"));
