@@ -13,9 +13,11 @@ import { newZoneDocument } from '../src/services/shipping';
 import { startHostProcess, type HostProcess } from '../test/support/hostProcess';
 
 /**
- * `npm run bench`: the order saga through HTTP on the local host, next to the same three steps as
+ * `npm run bench`: the order saga through HTTP on the local host, next to the same steps as
  * plain in-process calls on the same Cosmos server (the floor: what the saga costs without any
- * orchestration). Timings are read off one machine in one run; compare the ratios, not the
+ * orchestration), and the Cosmos calls a saga makes by outcome (counted by the Cosmos server).
+ *
+ *   node dist/bench/sagaBench.js [--sequential 60] [--sagas 400] [--concurrency 32] [--warmup 150] [--per-outcome 10] Timings are read off one machine in one run; compare the ratios, not the
  * absolute numbers.
  */
 const ROOT = path.resolve(__dirname, '../..');
@@ -48,7 +50,7 @@ function order(i: number): Order {
 /** The Cosmos-protocol server in its own process (see cosmosServerProcess.ts). */
 async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'cosmosServerProcess.js')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     let output = '';
@@ -61,6 +63,30 @@ async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildPro
   });
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
+
+/** Requests the Cosmos-protocol server has served so far. */
+function cosmosRequests(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message: { requests: number }) => resolve(message.requests));
+    child.send('count');
+  });
+}
+
+/** The outcomes whose Cosmos calls the bench counts, each with an order that takes that path. */
+const OUTCOMES: { label: string; status: number; order: (i: number) => Order }[] = [
+  { label: 'completed', status: 200, order },
+  {
+    label: 'rejected at A (no stock)',
+    status: 400,
+    order: (i) => ({ ...order(i), lines: [{ sku: 'BENCH-SOLD-OUT', quantity: 1, unitPriceCents: 1999 }] }),
+  },
+  { label: 'rejected at the credit check', status: 400, order: (i) => ({ ...order(i), customerId: 'bench-poor' }) },
+  {
+    label: 'rejected at C (not served)',
+    status: 400,
+    order: (i) => ({ ...order(i), shipTo: { ...order(i).shipTo, country: 'AQ' } }),
+  },
+];
 
 /** Sums of a Prometheus histogram's `_sum` and `_count` lines over all its labels. */
 type HistogramTotals = Record<'episodes' | 'commits' | 'activities', { seconds: number; count: number }>;
@@ -118,12 +144,18 @@ async function runPool(count: number, concurrency: number, one: (i: number) => P
 }
 
 /** One saga through the app's HTTP starter; latency = request sent → ExecutionCompleted committed. */
-async function sagaOverHttp(host: HostProcess, i: number, pollMs: number): Promise<number> {
+async function sagaOverHttp(
+  host: HostProcess,
+  i: number,
+  pollMs: number,
+  body: Order = order(i),
+  expectedStatus = 200,
+): Promise<number> {
   const sent = Date.now();
   const response = await fetch(`${host.url}/api/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(order(i)),
+    body: JSON.stringify(body),
   });
   if (response.status !== 202) throw new Error(`start answered ${response.status}: ${await response.text()}`);
   const { id } = (await response.json()) as { id: string };
@@ -131,7 +163,8 @@ async function sagaOverHttp(host: HostProcess, i: number, pollMs: number): Promi
   for (;;) {
     const status = (await (await fetch(statusUrl)).json()) as { runtimeStatus: string; output: { status: number } };
     if (status.runtimeStatus === 'Completed') {
-      if (status.output.status !== 200) throw new Error(`saga ${id} ended with ${JSON.stringify(status.output)}`);
+      if (status.output.status !== expectedStatus)
+        throw new Error(`saga ${id} ended with ${JSON.stringify(status.output)}`);
       // The completion's own timestamp, so the polling interval does not count.
       const full = (await (await fetch(`${statusUrl}?showHistory=true`)).json()) as {
         historyEvents: { EventType: string; Timestamp: string }[];
@@ -150,13 +183,17 @@ async function main(): Promise<void> {
       sagas: { type: 'string', default: '400' },
       concurrency: { type: 'string', default: '32' },
       sequential: { type: 'string', default: '60' },
+      warmup: { type: 'string', default: '150' },
+      'per-outcome': { type: 'string', default: '10' },
     },
   });
   const total = Number(values.sagas);
   const concurrency = Number(values.concurrency);
   const sequential = Number(values.sequential);
-  if (![total, concurrency, sequential].every((n) => Number.isInteger(n) && n > 0))
-    throw new Error('--sagas, --concurrency and --sequential take positive whole numbers');
+  const warmup = Number(values.warmup);
+  const perOutcome = Number(values['per-outcome']);
+  if (![total, concurrency, sequential, warmup, perOutcome].every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('--sagas, --concurrency, --sequential, --warmup and --per-outcome take positive whole numbers');
 
   const azurite = await startAzurite({ location: undefined, searchFrom: [ROOT] });
   const cosmosServer = await startCosmosProcess();
@@ -175,6 +212,9 @@ async function main(): Promise<void> {
     );
   }
   await stores.shipments.items.upsert(newZoneDocument('NL', 'PostNL'));
+  // For the outcomes other than success: a sold-out SKU and an account without money.
+  await stores.inventory.items.upsert(newStockDocument('BENCH-SOLD-OUT', 'Sold out', 0));
+  await stores.payments.items.upsert(newAccountDocument('bench-poor', 'Bench poor', 'EUR', 0, 1_000_000));
 
   const spawned = performance.now();
   const host = await startHostProcess(ROOT, settings);
@@ -185,7 +225,7 @@ async function main(): Promise<void> {
     const floorSaga = async (i: number, run: string): Promise<number> => {
       const started = performance.now();
       const input = { sagaId: `floor-${run}-${i}`, order: order(i) };
-      // The v2 saga's work: A, the credit check, B, C.
+      // The saga's work (v2 and v3): A, the credit check, B, C.
       for (const step of [
         activities.doActivityA,
         activities.checkCredit,
@@ -198,13 +238,25 @@ async function main(): Promise<void> {
       return performance.now() - started;
     };
     // Warm both paths (JIT, connections, caches) before measuring: a cold run is half as fast.
-    const warm = Math.min(total, 150);
+    const warm = warmup;
     await runPool(warm, concurrency, (i) => sagaOverHttp(host, i, 100));
     await runPool(warm, concurrency, (i) => floorSaga(i, 'warm'));
 
     const beforeSequential = await histogramTotals(host);
+    const cosmosBeforeSequential = await cosmosRequests(cosmosServer.child);
     const hostSequential = await runPool(sequential, 1, (i) => sagaOverHttp(host, i, 10));
+    const cosmosPerSaga: string[] = [
+      `completed ${(((await cosmosRequests(cosmosServer.child)) - cosmosBeforeSequential) / sequential).toFixed(1)}`,
+    ];
     const perSaga = breakdown(beforeSequential, await histogramTotals(host), sequential);
+    // Cosmos calls of the other outcomes, each run alone (sequentially) and counted on the server.
+    for (const outcome of OUTCOMES.slice(1)) {
+      const before = await cosmosRequests(cosmosServer.child);
+      await runPool(perOutcome, 1, (i) => sagaOverHttp(host, i, 10, outcome.order(i), outcome.status));
+      cosmosPerSaga.push(
+        `${outcome.label} ${(((await cosmosRequests(cosmosServer.child)) - before) / perOutcome).toFixed(1)}`,
+      );
+    }
     const floorSequential = await runPool(sequential, 1, (i) => floorSaga(i, 'seq'));
     const cpuBefore = {
       host: cpuMsOf(host.child.pid),
@@ -231,6 +283,7 @@ async function main(): Promise<void> {
       `host ready after spawn: ${readyMs.toFixed(0)} ms (Azurite already running)`,
       summary(`host, sequential (${sequential})`, hostSequential),
       `  per saga on the host (sequential): ${perSaga}`,
+      `  Cosmos calls per saga by outcome (sequential): ${cosmosPerSaga.join(', ')}`,
       summary(`floor, sequential (${sequential})`, floorSequential),
       summary(`host, ${total} at concurrency ${concurrency}`, hostLoaded),
       `  CPU per saga (loaded): ${cpuPerSaga}`,

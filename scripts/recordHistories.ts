@@ -9,7 +9,9 @@ import { checkReplay } from '../host/replay/replayCheck';
 import { reportText } from '../host/replay/reportText';
 import { TableTaskHubStore } from '../host/store/tableTaskHubStore';
 import { sagaOrchestratorName } from '../src/saga/steps';
-import { readCosmosSettings } from '../src/services/cosmosClient';
+import { CosmosClient } from '@azure/cosmos';
+import { createCosmosClient, readCosmosSettings } from '../src/services/cosmosClient';
+import type { AccountDocument } from '../src/services/payment';
 import { seedDemoData } from '../src/services/seedData';
 import { startTestAzurite, type RunningAzurite } from '../test/support/azuriteProcess';
 import { startCosmosServer, type CosmosTestServer } from '../test/support/cosmosServer';
@@ -25,7 +27,7 @@ import { startHostProcess, waitForStatus, type HostProcess } from '../test/suppo
 // on the local host (Azurite, the Cosmos-protocol server behind the fault-injecting proxy), read
 // back through the host's own task hub store, checked to replay, and written as fixtures.
 //
-//   npm run build && node dist/scripts/recordHistories.js [--out DIR] [--only PATH,...] [--versions current,v1]
+//   npm run build && node dist/scripts/recordHistories.js [--out DIR] [--only PATH,...] [--versions current,v2,v1]
 //
 // Run it by hand after a deliberate change of the saga's shape, then review the fixture diff:
 // re-recording is how a new orchestrator version's histories become the new baseline.
@@ -38,14 +40,35 @@ function projectRoot(): string {
 
 const ROOT = projectRoot();
 
+type VersionName = 'current' | 'v2' | 'v1';
+const ALL_VERSIONS: readonly VersionName[] = ['current', 'v2', 'v1'];
+/** v1/v2 recordings keep the paths they were recorded with; v3 (current) adds its own. */
+const OLD_VERSIONS: readonly VersionName[] = ['v2', 'v1'];
+
 interface SagaPath {
   name: string;
   description: string;
   request: string;
   /** The phase (host settings) it runs in. */
   phase: 'normal' | 'deadline';
-  fault?: { description: string; fault: Fault };
+  /** The saga versions this path is recorded for. */
+  versions: readonly VersionName[];
+  fault?: { description: string; fault: () => Fault };
+  /**
+   * With a 'hold' fault: once a request is held, do this (e.g. change data behind the saga's back),
+   * then let it through; or, with `afterCompletion`, let it through only once the saga has ended.
+   */
+  whileHeld?: { description: string; act: (cosmos: CosmosClient, database: string) => Promise<void> };
+  /** With a 'hold' fault: let the held request through once the saga has compensated this step. */
+  releaseOnceCompensated?: 'A' | 'B' | 'C';
   expect: { status: number; outcome: string; step?: string; cause?: string; needsAttention?: boolean };
+}
+
+/** The second read of an account document: the charge's own read, after the credit check's. */
+function secondAccountRead(): (request: { method: string; path: string }) => boolean {
+  let reads = 0;
+  return ({ method, path: requestPath }) =>
+    method === 'GET' && /\/colls\/payments\/docs\/cust-/.test(requestPath) && ++reads === 2;
 }
 
 const PATHS: SagaPath[] = [
@@ -54,6 +77,7 @@ const PATHS: SagaPath[] = [
     description: 'A, B and C succeed: the order is placed.',
     request: 'order-ok.json',
     phase: 'normal',
+    versions: ALL_VERSIONS,
     expect: { status: 200, outcome: 'completed' },
   },
   {
@@ -61,6 +85,7 @@ const PATHS: SagaPath[] = [
     description: 'Step A refuses (no stock): nothing to compensate.',
     request: 'order-rejected-at-a-no-stock.json',
     phase: 'normal',
+    versions: ALL_VERSIONS,
     expect: { status: 400, outcome: 'rejected', step: 'A' },
   },
   {
@@ -68,6 +93,37 @@ const PATHS: SagaPath[] = [
     description: 'Step B refuses (insufficient funds): A is compensated.',
     request: 'order-rejected-at-b-insufficient-funds.json',
     phase: 'normal',
+    versions: OLD_VERSIONS,
+    expect: { status: 400, outcome: 'rejected', step: 'B' },
+  },
+  {
+    name: 'rejected-at-credit',
+    description: 'The credit check before B refuses (insufficient funds): nothing is charged, A is compensated.',
+    request: 'order-rejected-at-b-insufficient-funds.json',
+    phase: 'normal',
+    versions: ['current'],
+    expect: { status: 400, outcome: 'rejected', step: 'B' },
+  },
+  {
+    name: 'rejected-at-b',
+    description:
+      'The credit check passes, then the account is emptied before the charge reads it: the charge itself refuses (insufficient funds), A is compensated.',
+    request: 'order-ok.json',
+    phase: 'normal',
+    versions: ['current'],
+    fault: {
+      description: "faulty Cosmos proxy: the charge's read of the account is held while the account is emptied",
+      fault: () => ({ kind: { type: 'hold' }, matches: secondAccountRead() }),
+    },
+    whileHeld: {
+      description: "the account's balance set to 0",
+      act: async (cosmos, database) => {
+        const account = cosmos.database(database).container('payments').item('cust-alice', 'cust-alice');
+        const { resource } = await account.read<AccountDocument>();
+        if (resource === undefined) throw new Error('no account cust-alice');
+        await account.replace({ ...resource, balanceCents: 0 });
+      },
+    },
     expect: { status: 400, outcome: 'rejected', step: 'B' },
   },
   {
@@ -75,7 +131,21 @@ const PATHS: SagaPath[] = [
     description: 'Step C refuses (destination not served): B and A are compensated together.',
     request: 'order-rejected-at-c-not-served.json',
     phase: 'normal',
+    versions: ALL_VERSIONS,
     expect: { status: 400, outcome: 'rejected', step: 'C' },
+  },
+  {
+    name: 'retried-then-succeeded',
+    description:
+      "B's first attempt gets 503: the saga waits out the backoff on its own timer, races a second attempt against a fresh deadline timer, and it succeeds.",
+    request: 'order-ok.json',
+    phase: 'normal',
+    versions: ['current'],
+    fault: {
+      description: 'faulty Cosmos proxy: 503 on the first write to the payments container',
+      fault: () => ({ kind: { type: 'status', status: 503 }, times: 1, matches: documentWritesTo('payments') }),
+    },
+    expect: { status: 200, outcome: 'completed' },
   },
   {
     name: 'compensation-failed',
@@ -83,9 +153,10 @@ const PATHS: SagaPath[] = [
       "Every shipment write answers 503: step C fails after its retries, A and B are compensated, C's own compensation fails after its retries, an incident is recorded, the saga ends 500 needing attention.",
     request: 'order-ok.json',
     phase: 'normal',
+    versions: ALL_VERSIONS,
     fault: {
       description: 'faulty Cosmos proxy: 503 on every write to the shipments container',
-      fault: { kind: { type: 'status', status: 503 }, times: 1_000, matches: documentWritesTo('shipments') },
+      fault: () => ({ kind: { type: 'status', status: 503 }, times: 1_000, matches: documentWritesTo('shipments') }),
     },
     expect: { status: 500, outcome: 'failed', step: 'C', cause: 'step-error', needsAttention: true },
   },
@@ -95,11 +166,39 @@ const PATHS: SagaPath[] = [
       "Step A's first two attempts get 503, so the 2 s deadline fires while A is still retrying: the saga compensates A at once (nothing to undo yet, which fences A), A's last attempt then finds its reservation cancelled, and the saga ends 500 at the deadline.",
     request: 'order-ok.json',
     phase: 'deadline',
+    versions: OLD_VERSIONS,
     fault: {
       description: 'faulty Cosmos proxy: 503 on the first two writes to the inventory container',
-      fault: { kind: { type: 'status', status: 503 }, times: 2, matches: documentWritesTo('inventory') },
+      fault: () => ({ kind: { type: 'status', status: 503 }, times: 2, matches: documentWritesTo('inventory') }),
     },
     expect: { status: 500, outcome: 'failed', step: 'A', cause: 'deadline' },
+  },
+  {
+    name: 'retries-into-deadline',
+    description:
+      "Step A's first two attempts get 503: after the second the next attempt would start after the 2 s deadline, so the saga takes the deadline path at once and compensates A (nothing to undo, which fences A), 500.",
+    request: 'order-ok.json',
+    phase: 'deadline',
+    versions: ['current'],
+    fault: {
+      description: 'faulty Cosmos proxy: 503 on the first two writes to the inventory container',
+      fault: () => ({ kind: { type: 'status', status: 503 }, times: 2, matches: documentWritesTo('inventory') }),
+    },
+    expect: { status: 500, outcome: 'failed', step: 'A', cause: 'deadline' },
+  },
+  {
+    name: 'running-at-deadline',
+    description:
+      "B's charge is held on its way to Cosmos, so the 2 s deadline timer wins B's race: the saga compensates B and A together (B's refund finds nothing and fences B). Let through then, the held charge meets the fence and answers payment-cancelled without committing; only then does the saga complete, 500 (an orchestration completes once every task it scheduled has answered or been cancelled).",
+    request: 'order-ok.json',
+    phase: 'deadline',
+    versions: ['current'],
+    fault: {
+      description: "faulty Cosmos proxy: the charge's write to the account is held until B is compensated",
+      fault: () => ({ kind: { type: 'hold' }, times: 1, matches: documentWritesTo('payments') }),
+    },
+    releaseOnceCompensated: 'B',
+    expect: { status: 500, outcome: 'failed', step: 'B', cause: 'deadline' },
   },
 ];
 
@@ -180,15 +279,21 @@ interface SagaVersion {
   description: string;
 }
 
-const VERSIONS: Record<string, SagaVersion> = {
+const VERSIONS: Record<VersionName, SagaVersion> = {
   current: {
     folder: '',
     idPrefix: 'replay-',
     defaultVersion: undefined,
     description: "the app's defaultVersion (host.json)",
   },
-  // Sagas already running when a new version ships started without a version: keep their paths
+  // Sagas already running when a new version ships keep their paths: their recordings must keep
   // replaying against the new code, which is what versioning the orchestrator promises.
+  v2: {
+    folder: 'v2',
+    idPrefix: 'replay-v2-',
+    defaultVersion: '2.0',
+    description: 'v2: steps in sagaStep sub-orchestrations, a credit check before the charge',
+  },
   v1: {
     folder: 'v1',
     idPrefix: 'replay-v1-',
@@ -203,9 +308,12 @@ async function runPath(
   host: HostProcess,
   proxy: FaultyCosmosProxy,
   store: TableTaskHubStore,
+  cosmosClient: CosmosClient,
+  cosmosDatabase: string,
 ): Promise<{ output: SagaOutput; history: HistoryEvent[] }> {
   proxy.clear();
-  if (sagaPath.fault) proxy.inject(sagaPath.fault.fault);
+  if (sagaPath.fault) proxy.inject(sagaPath.fault.fault());
+  const heldBefore = proxy.served.hold;
   const body = fs.readFileSync(path.join(ROOT, 'examples/orders', sagaPath.request), 'utf8');
   const response = await fetch(`${host.url}/api/orders`, {
     method: 'POST',
@@ -215,6 +323,27 @@ async function runPath(
   if (response.status !== 202)
     throw new Error(`${instanceId}: POST /api/orders answered ${response.status}: ${await response.text()}`);
   const { statusQueryGetUri } = (await response.json()) as { statusQueryGetUri: string };
+  if (sagaPath.whileHeld) {
+    const deadline = Date.now() + 30_000;
+    while (proxy.served.hold === heldBefore) {
+      if (Date.now() > deadline) throw new Error(`${instanceId}: the request to hold never came`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await sagaPath.whileHeld.act(cosmosClient, cosmosDatabase);
+    proxy.release();
+  }
+  const compensatedStep = sagaPath.releaseOnceCompensated;
+  if (compensatedStep !== undefined) {
+    await waitForStatus(
+      statusQueryGetUri,
+      (s) =>
+        (s as { customStatus?: { steps?: { step: string; status: string }[] } }).customStatus?.steps?.some(
+          (step) => step.step === compensatedStep && step.status === 'compensated',
+        ) === true,
+      60_000,
+    );
+    proxy.release();
+  }
   const status = await waitForStatus(statusQueryGetUri, undefined, 60_000);
   proxy.clear();
   if (status.runtimeStatus !== 'Completed')
@@ -236,7 +365,7 @@ async function runPath(
   return { output, history: await store.getHistory(found.value) };
 }
 
-const USAGE = `npm run build && node dist/scripts/recordHistories.js [--out DIR] [--only PATH,...] [--versions current,v1]
+const USAGE = `npm run build && node dist/scripts/recordHistories.js [--out DIR] [--only PATH,...] [--versions current,v2,v1]
   paths: ${PATHS.map((p) => p.name).join(', ')}`;
 
 async function main(): Promise<void> {
@@ -257,7 +386,7 @@ async function main(): Promise<void> {
   const selected = PATHS.filter((p) => !only || only.includes(p.name));
   if (selected.length === 0)
     throw new Error(`--only names no path; the paths are: ${PATHS.map((p) => p.name).join(', ')}`);
-  const versionNames = values.versions?.split(',').map((s) => s.trim()) ?? Object.keys(VERSIONS);
+  const versionNames = (values.versions?.split(',').map((s) => s.trim()) ?? Object.keys(VERSIONS)) as VersionName[];
   const unknown = versionNames.filter((name) => !(name in VERSIONS));
   if (unknown.length > 0)
     throw new Error(`--versions: no version ${unknown.join(', ')}; they are ${Object.keys(VERSIONS).join(', ')}`);
@@ -266,18 +395,19 @@ async function main(): Promise<void> {
   let cosmos: CosmosTestServer | undefined;
   let proxy: FaultyCosmosProxy | undefined;
   let host: HostProcess | undefined;
+  let cosmosClient: CosmosClient | undefined;
   try {
     azurite = await startTestAzurite();
     cosmos = await startCosmosServer();
     proxy = await startFaultyCosmosProxy(cosmos.endpoint);
     const database = 'saga-replay-recording';
-    await seedDemoData({
-      settings: readCosmosSettings({
-        COSMOS_ENDPOINT: cosmos.endpoint,
-        COSMOS_KEY: cosmos.key,
-        COSMOS_DATABASE: database,
-      }),
+    const cosmosSettings = readCosmosSettings({
+      COSMOS_ENDPOINT: cosmos.endpoint,
+      COSMOS_KEY: cosmos.key,
+      COSMOS_DATABASE: database,
     });
+    await seedDemoData({ settings: cosmosSettings });
+    cosmosClient = createCosmosClient(cosmosSettings);
     const hubName = loadHostConfig(
       { appDir: ROOT },
       { ...process.env, AzureWebJobsStorage: azurite.connectionString },
@@ -285,11 +415,12 @@ async function main(): Promise<void> {
     const store = new TableTaskHubStore(azurite.connectionString, hubName);
     const app = loadReplayApp(ROOT);
 
-    for (const version of versionNames.map((name) => VERSIONS[name])) {
+    for (const versionName of versionNames) {
+      const version = VERSIONS[versionName];
       const dir = path.join(outDir, version.folder);
       fs.mkdirSync(dir, { recursive: true });
       for (const phase of ['normal', 'deadline'] as const) {
-        const paths = selected.filter((p) => p.phase === phase);
+        const paths = selected.filter((p) => p.phase === phase && p.versions.includes(versionName));
         if (paths.length === 0) continue;
         const settings: Record<string, string> = {
           AzureWebJobsStorage: azurite.connectionString,
@@ -304,15 +435,23 @@ async function main(): Promise<void> {
         for (const sagaPath of paths) {
           const started = Date.now();
           const instanceId = `${version.idPrefix}${sagaPath.name}`;
-          const { output, history } = await runPath(sagaPath, instanceId, host, proxy, store).catch(
-            (error: unknown) => {
-              // Whatever went wrong, the host's own log usually says why.
-              const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-              throw new Error(
-                `${instanceId}: ${error instanceof Error ? error.message : String(error)}${cause}\nThe host said:\n${host?.output().split('\n').slice(-20).join('\n') ?? ''}`,
-              );
-            },
-          );
+          const { output, history } = await runPath(
+            sagaPath,
+            instanceId,
+            host,
+            proxy,
+            store,
+            cosmosClient,
+            database,
+          ).catch((error: unknown) => {
+            // Whatever went wrong, the host's own log usually says why.
+            const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+            throw new Error(
+              `${instanceId}: ${error instanceof Error ? error.message : String(error)}${cause}\nThe host said:\n${host?.output().split('\n').slice(-20).join('\n') ?? ''}`,
+            );
+          });
+          // The data changed behind the saga's back is put back for the paths after it.
+          if (sagaPath.whileHeld) await seedDemoData({ settings: cosmosSettings, reset: true });
           const file = path.join(dir, `${sagaPath.name}.json`);
           const children = await subOrchestrations(store, history);
           // A recording that does not replay against the code that made it is a host bug: keep it out.
@@ -335,6 +474,7 @@ async function main(): Promise<void> {
             request: `examples/orders/${sagaPath.request}`,
             settings: PHASE_SETTINGS[phase],
             ...(sagaPath.fault ? { fault: sagaPath.fault.description } : {}),
+            ...(sagaPath.whileHeld ? { whileHeld: sagaPath.whileHeld.description } : {}),
             recordedAt: new Date().toISOString(),
             instanceId,
             orchestrator: sagaOrchestratorName,
@@ -353,6 +493,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await host?.stop();
+    cosmosClient?.dispose();
     await proxy?.stop();
     await cosmos?.stop();
     await azurite?.stop();

@@ -40,8 +40,14 @@ export function createSagaActivities(
 ): SagaActivities {
   return {
     async doActivityA(input) {
-      const { sagaId, order } = parseStepInput('doActivityA', input);
-      const result = await reserveStock((await stores()).inventory, sagaId, order.lines, clock());
+      const { sagaId, order, deadlineAt } = parseStepInput('doActivityA', input);
+      const result = await reserveStock(
+        (await stores()).inventory,
+        sagaId,
+        order.lines,
+        clock(),
+        deadlineOf(deadlineAt),
+      );
       return result.ok ? { ok: true, ref: result.reservationId } : result;
     },
     async rejectActivityA(input) {
@@ -49,11 +55,12 @@ export function createSagaActivities(
       return releaseStock((await stores()).inventory, sagaId, order.lines, clock());
     },
     async doActivityB(input) {
-      const { sagaId, order } = parseStepInput('doActivityB', input);
+      const { sagaId, order, deadlineAt } = parseStepInput('doActivityB', input);
       const result = await chargePayment(
         (await stores()).payments,
         { sagaId, customerId: order.customerId, amountCents: orderTotalCents(order), currency: order.currency },
         clock(),
+        deadlineOf(deadlineAt),
       );
       return result.ok ? { ok: true, ref: result.paymentId } : result;
     },
@@ -62,8 +69,8 @@ export function createSagaActivities(
       return refundPayment((await stores()).payments, { sagaId, customerId: order.customerId }, clock());
     },
     async doActivityC(input) {
-      const { sagaId, order } = parseStepInput('doActivityC', input);
-      const result = await bookShipment((await stores()).shipments, sagaId, order, clock());
+      const { sagaId, order, deadlineAt } = parseStepInput('doActivityC', input);
+      const result = await bookShipment((await stores()).shipments, sagaId, order, clock(), deadlineOf(deadlineAt));
       return result.ok ? { ok: true, ref: result.shipmentId } : result;
     },
     async rejectActivityC(input) {
@@ -99,6 +106,10 @@ function parseStepInput(activity: string, input: unknown): StepActivityInput {
   const parsed = stepActivityInputSchema.safeParse(input);
   if (!parsed.success) throw new ActivityInputError(activity, parsed.error.message);
   return parsed.data;
+}
+
+function deadlineOf(deadlineAt: string | undefined): Date | undefined {
+  return deadlineAt === undefined ? undefined : new Date(deadlineAt);
 }
 
 function describeOutcome(result: unknown): string {

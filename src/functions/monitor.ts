@@ -11,6 +11,7 @@ import {
 } from '../monitor/durableStatusApi';
 import { actionRefusal, InstanceAction } from '../monitor/instanceActions';
 import { toInstanceDetail } from '../monitor/instanceDetail';
+import { ranStepsAsSubOrchestrations } from '../monitor/timeline';
 import { toInstanceRow } from '../monitor/instanceRow';
 import { InstanceListQuery, instanceIdProblem, parseListQuery } from '../monitor/listQuery';
 import { renderMonitorPage } from '../monitor/monitorPage';
@@ -117,7 +118,11 @@ export async function readInstance(
     return errorResponse(400, [{ path: 'route:id', message: problem ?? 'is required' }]);
   const status = await reader.getInstanceWithHistory(id);
   if (status === undefined) return notFound(id);
-  const steps = status.name === sagaOrchestratorName ? await readStepInstances(reader, id) : [];
+  // Only v1/v2 sagas ran their steps as sub-orchestrations; a v3 saga's attempts are in its own history.
+  const steps =
+    status.name === sagaOrchestratorName && ranStepsAsSubOrchestrations(status.historyEvents)
+      ? await readStepInstances(reader, id)
+      : [];
   return { status: 200, headers: noStore, jsonBody: toInstanceDetail(status, now, steps) };
 }
 

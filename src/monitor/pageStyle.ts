@@ -97,6 +97,8 @@ summary { cursor: pointer; font-weight: 600; }
 .tl-marker.suspended { background: var(--warn); }
 .tl-marker.completed { background: var(--ok); }
 .tl-marker.event { background: var(--accent); }
+.tl-marker.deadline { background: var(--bad); width: 3px; }
+.tl-marker.backoff { background: var(--warn); opacity: 0.6; }
 ul.markers { margin: 6px 0 0; padding-left: 18px; color: var(--muted); font-size: 12.5px; }
 dialog { border: 1px solid var(--line); border-radius: 8px; padding: 16px 18px; width: min(560px, 92vw); }
 dialog::backdrop { background: rgba(15, 20, 30, .45); }

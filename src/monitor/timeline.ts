@@ -5,10 +5,12 @@ import { epochMs, formatDuration } from './timestamps';
 // The saga drawn from two sources that complement each other:
 // - the history events (the extension's `historyEvents` view: a TaskCompleted/TaskFailed carries
 //   FunctionName and ScheduledTime, an unanswered TaskScheduled its Name) say when each attempt of
-//   each activity ran, including retries and compensations that ran together. A step that runs as
-//   a sub-orchestration (sagaStep) shows in the saga's history as one SubOrchestrationInstance*
-//   event whose Input names the do-activity; its attempts are in the child's own history, which
-//   the caller passes in as `stepHistories`;
+//   each activity ran, including retries and compensations that ran together. In v3 the saga calls
+//   the do-activities itself: every attempt is in its own history, each raced against a timer set
+//   to the deadline, with the backoff before a retry as a timer of its own (any other fire time).
+//   In v1/v2 a step runs as a sub-orchestration (sagaStep) and shows in the saga's history as one
+//   SubOrchestrationInstance* event whose Input names the do-activity; its attempts are in the
+//   child's own history, which the caller passes in as `stepInstances`;
 // - the custom status (SagaState) says what each step meant: a business rejection, an error after
 //   the retries, a compensation that failed. It is the orchestrator's own verdict, so where both
 //   speak, it decides the outcome and the history supplies the times.
@@ -52,9 +54,20 @@ export interface TimelineEntry {
   readonly endedAt?: string;
   readonly durationText?: string;
   readonly attempts: readonly TimelineAttempt[];
+  /** v3: the waits between attempts (the saga's own backoff timers), as bars like the attempts. */
+  readonly backoffs: readonly TimelineBackoff[];
 }
 
-export type MarkerKind = 'suspended' | 'resumed' | 'event' | 'terminated' | 'completed' | 'failed';
+export interface TimelineBackoff {
+  readonly startedAt: string;
+  /** When the next attempt was due (the timer's fire time). */
+  readonly endedAt: string;
+  readonly leftPct: number;
+  readonly widthPct: number;
+}
+
+export type MarkerKind =
+  'suspended' | 'resumed' | 'event' | 'terminated' | 'completed' | 'failed' | 'backoff' | 'deadline';
 
 export interface TimelineMarker {
   readonly kind: MarkerKind;
@@ -118,6 +131,8 @@ export function buildTimeline(source: TimelineSource): Timeline {
   const finished = finishedRuntimeStatuses.has(source.runtimeStatus);
   const runs = activityRuns(events);
   const byActivity = groupBy(runs, (run) => run.activity);
+  const deadlineMs = epochMs(source.saga?.deadlineAt);
+  const backoffs = backoffWaits(events, runs, deadlineMs);
 
   const drafts: EntryDraft[] = [];
   const known = new Set<string>();
@@ -156,7 +171,10 @@ export function buildTimeline(source: TimelineSource): Timeline {
   for (const [activity, activityRunsOfName] of byActivity) {
     if (!known.has(activity)) drafts.push(otherActivityEntry(activity, activityRunsOfName, finished));
   }
-  const forward = orderForward(drafts);
+  const forward = orderForward(drafts).map((draft) => ({
+    ...draft,
+    backoffs: backoffs.filter((wait) => wait.activity === draft.activity),
+  }));
 
   // Compensations are listed in the order the orchestrator dispatches them: latest step first.
   const compensations = [...sagaSteps]
@@ -174,14 +192,21 @@ export function buildTimeline(source: TimelineSource): Timeline {
     incidentEntry(run, index, finished),
   );
 
-  const markers = markerDrafts(events);
+  const markers = [
+    ...markerDrafts(events),
+    ...backoffs.map((wait): MarkerDraft => ({
+      kind: 'backoff',
+      atMs: wait.startMs,
+      label: `${wait.activity}: attempt ${wait.afterAttempt} failed, next attempt at ${iso(wait.endMs).slice(11, 23)} (${formatDuration(wait.endMs - wait.startMs)} backoff)`,
+    })),
+  ];
   const startMs = firstDefined(
     epochMs(events.find((event) => event.EventType === 'ExecutionStarted')?.Timestamp),
     epochMs(source.saga?.startedAt),
     epochMs(source.createdTime),
     ...runs.map((run) => run.startMs),
   );
-  const allDrafts = [...forward, ...compensations, ...incidents];
+  const allDrafts: EntryDraft[] = [...forward, ...compensations, ...incidents];
   const endMs = finished
     ? maxOf([
         epochMs(source.lastUpdatedTime),
@@ -192,6 +217,18 @@ export function buildTimeline(source: TimelineSource): Timeline {
   const span =
     startMs === undefined || endMs === undefined ? undefined : { startMs, endMs: Math.max(endMs, startMs + 1) };
 
+  // The deadline, once it has passed while the instance lived (v3 races every attempt against it).
+  if (deadlineMs !== undefined && span !== undefined && deadlineMs <= span.endMs) {
+    const stopped = source.saga?.stoppedBy?.cause === 'deadline';
+    markers.push({
+      kind: 'deadline',
+      atMs: deadlineMs,
+      label: stopped
+        ? `deadline: the saga stopped at ${source.saga?.stoppedBy?.step ?? '?'} and compensated`
+        : 'deadline',
+    });
+  }
+  markers.sort((a, b) => a.atMs - b.atMs);
   const scheduled = compensations.map((entry) => entry.attempts[0]?.startMs);
   return {
     ...(span !== undefined ? { startedAt: iso(span.startMs), endedAt: iso(span.endMs) } : {}),
@@ -284,6 +321,48 @@ interface EntryDraft extends Pick<
   readonly startMs?: number;
   readonly endMs?: number;
   readonly attempts: readonly ActivityRun[];
+  readonly backoffs?: readonly BackoffWait[];
+}
+
+interface BackoffWait {
+  readonly activity: string;
+  /** The attempt whose failure the wait follows (1 = the first). */
+  readonly afterAttempt: number;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * v3's backoff timers: TimerCreated events of the saga's own history whose fire time is not the
+ * deadline. Each follows the latest failed attempt that ended by the time it was created.
+ */
+function backoffWaits(
+  events: readonly Record<string, unknown>[],
+  runs: readonly ActivityRun[],
+  deadlineMs: number | undefined,
+): BackoffWait[] {
+  const waits: BackoffWait[] = [];
+  for (const event of events) {
+    if (event.EventType !== 'TimerCreated') continue;
+    const startMs = epochMs(event.Timestamp);
+    const endMs = epochMs(event.FireAt);
+    if (startMs === undefined || endMs === undefined || endMs === deadlineMs) continue;
+    const failed = runs.filter((run) => run.outcome === 'failed' && run.endMs !== undefined && run.endMs <= startMs);
+    const after = failed[failed.length - 1];
+    if (after === undefined) continue;
+    const afterAttempt = runs.filter(
+      (run) => run.activity === after.activity && (run.startMs ?? 0) <= (after.startMs ?? 0),
+    ).length;
+    waits.push({ activity: after.activity, afterAttempt, startMs, endMs });
+  }
+  return waits;
+}
+
+/** v1/v2 sagas ran each step as a sub-orchestration; v3 sagas have none to read. */
+export function ranStepsAsSubOrchestrations(historyEvents: readonly Record<string, unknown>[] | undefined): boolean {
+  return (historyEvents ?? []).some(
+    (event) => typeof event.EventType === 'string' && event.EventType.startsWith('SubOrchestrationInstance'),
+  );
 }
 
 function stepEntry(
@@ -513,6 +592,13 @@ function finishEntry(draft: EntryDraft, span: { startMs: number; endMs: number }
       draft.startMs !== undefined && endMs !== undefined ? formatDuration(endMs - draft.startMs) : undefined,
     ),
     attempts: draft.attempts.map((run) => attemptView(run, span)),
+    backoffs: (draft.backoffs ?? []).map((wait) => ({
+      startedAt: iso(wait.startMs),
+      endedAt: iso(wait.endMs),
+      ...(span === undefined
+        ? { leftPct: 0, widthPct: minBarPct }
+        : barPosition(wait.startMs - span.startMs, wait.endMs - wait.startMs, span)),
+    })),
   };
 }
 

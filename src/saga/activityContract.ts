@@ -23,6 +23,8 @@ export const businessReasonCodes = [
   'payment-cancelled',
   'destination-not-served',
   'shipment-cancelled',
+  /** v3: the do-activity ran at or after the saga's deadline and committed nothing. */
+  'deadline-passed',
 ] as const;
 
 export const businessReasonSchema = z.strictObject({
@@ -35,6 +37,12 @@ export type BusinessReason = z.infer<typeof businessReasonSchema>;
 export const stepActivityInputSchema = z.strictObject({
   sagaId: sagaIdSchema,
   order: orderSchema,
+  /**
+   * v3 do-activities: the saga's deadline. The activity commits nothing at or after it (checked in
+   * the same conditional write as the change), so an attempt that lost its race against the
+   * deadline timer cannot commit after the saga compensated it. v1/v2 inputs carry none.
+   */
+  deadlineAt: z.iso.datetime().optional(),
 });
 export type StepActivityInput = z.infer<typeof stepActivityInputSchema>;
 

@@ -108,3 +108,12 @@ export function toRetryOptions(policy: RetryPolicy): df.RetryOptions {
   options.maxRetryIntervalInMilliseconds = policy.maxRetryIntervalMs;
   return options;
 }
+
+/**
+ * How long to wait after the given failed attempt (1 = the first) before the next one: the same
+ * exponential backoff, capped, that callActivityWithRetry applies.
+ */
+export function retryDelayMs(policy: RetryPolicy, failedAttempts: number): number {
+  const delay = policy.firstRetryIntervalMs * Math.pow(policy.backoffCoefficient, Math.max(failedAttempts, 1) - 1);
+  return Math.min(delay, policy.maxRetryIntervalMs);
+}

@@ -40,7 +40,7 @@ export const sagaSteps: readonly SagaStepDefinition[] = [
 ];
 
 export const sagaOrchestratorName = 'sagaOrchestrator';
-/** Runs one step's do-activity with its retries, as a sub-orchestration of the saga. */
+/** v1/v2 only: runs one step's do-activity with its retries, as a sub-orchestration of the saga. */
 export const sagaStepOrchestratorName = 'sagaStep';
 export const recordIncidentActivityName = 'recordIncident' as const;
 
@@ -59,9 +59,15 @@ export const creditCheckActivityName = 'checkCredit' as const;
  */
 export interface SagaVersionFeatures {
   readonly creditCheckBeforeCharge: boolean;
+  /**
+   * v3: the saga calls each do-activity itself, raced against a fresh deadline timer per attempt,
+   * with its own backoff timers between attempts; v1 and v2 run each step in a sagaStep child.
+   */
+  readonly stepsCalledDirectly: boolean;
 }
 
 export function sagaVersionFeatures(version: string): SagaVersionFeatures {
-  const major = Number.parseInt(version.split('.')[0] ?? '', 10);
-  return { creditCheckBeforeCharge: Number.isFinite(major) && major >= 2 };
+  const parsed = Number.parseInt(version.split('.')[0] ?? '', 10);
+  const major = Number.isFinite(parsed) ? parsed : 1;
+  return { creditCheckBeforeCharge: major >= 2, stepsCalledDirectly: major >= 3 };
 }

@@ -2,7 +2,7 @@ import { Container } from '@azure/cosmos';
 import { BusinessReason, CompensationResult } from '../saga/activityContract';
 import { OrderLine } from '../saga/orderInput';
 import { Decision, updateOptimistically } from './optimisticUpdate';
-import { pruneMarkers } from './sagaMarkers';
+import { deadlinePassed, deadlinePassedReason, pruneMarkers } from './sagaMarkers';
 
 // Step A: reserve stock. One document per SKU (partition key /sku) holds the available count and,
 // per saga, the hold it placed ("holds") or the fact that the saga was compensated ("releases").
@@ -46,6 +46,7 @@ export async function reserveStock(
   sagaId: string,
   lines: readonly OrderLine[],
   now: Date = new Date(),
+  deadlineAt?: Date,
 ): Promise<ReserveStockResult> {
   const held: OrderLine[] = [];
   // A fixed order keeps two sagas over the same SKUs from each holding what the other needs next.
@@ -53,7 +54,7 @@ export async function reserveStock(
     const outcome = await updateOptimistically<StockDocument, LineOutcome>(
       container,
       { id: line.sku, partitionKey: line.sku },
-      (stock) => decideReserve(stock, sagaId, line, now),
+      (stock) => decideReserve(stock, sagaId, line, now, deadlineAt),
       { operation: `reserve ${line.sku} for ${sagaId}` },
     );
     if (outcome.kind === 'refused') {
@@ -92,6 +93,7 @@ export function decideReserve(
   sagaId: string,
   line: OrderLine,
   now: Date,
+  deadlineAt?: Date,
 ): Decision<StockDocument, LineOutcome> {
   if (stock === undefined) {
     return refuse({ code: 'unknown-sku', message: `${line.sku} is not a product we sell` });
@@ -103,6 +105,7 @@ export function decideReserve(
     });
   }
   if (stock.holds[sagaId] !== undefined) return { kind: 'keep', result: { kind: 'held' } };
+  if (deadlineAt !== undefined && deadlinePassed(now, deadlineAt)) return refuse(deadlinePassedReason(deadlineAt));
   if (stock.available < line.quantity) {
     return refuse({
       code: 'insufficient-stock',

@@ -21,6 +21,12 @@ export interface OptimisticUpdateOptions {
   readonly operation: string;
   /** Conflicts allowed before giving up with a transient error (the activity retry takes over). */
   readonly maxAttempts?: number;
+  /**
+   * The document usually does not exist yet (a booking, a receipt): decide as if it were absent
+   * and create it without reading first. A 409 (it exists: a retry, a fence) falls back to
+   * read-decide-write, so the answer is the same, in one round trip instead of two.
+   */
+  readonly expectAbsent?: boolean;
 }
 
 const defaultMaxAttempts = 64;
@@ -34,7 +40,10 @@ export async function updateOptimistically<TDocument extends ItemDefinition, TRe
   const maxAttempts = options.maxAttempts ?? defaultMaxAttempts;
   const item = container.item(address.id, address.partitionKey);
   for (let attempt = 1; ; attempt++) {
-    const current = await readDocument<TDocument>(container, address, options.operation);
+    const current =
+      attempt === 1 && options.expectAbsent === true
+        ? undefined
+        : await readDocument<TDocument>(container, address, options.operation);
     const decision = decide(current?.document);
     if (decision.kind === 'keep') return decision.result;
     try {

@@ -1,7 +1,8 @@
 import { Container } from '@azure/cosmos';
 import { BusinessReason, CompensationResult } from '../saga/activityContract';
 import { Decision, readDocument, updateOptimistically } from './optimisticUpdate';
-import { pruneMarkers } from './sagaMarkers';
+import { deadlinePassed, deadlinePassedReason, pruneMarkers } from './sagaMarkers';
+import { storeFailure } from './storeErrors';
 
 // Step B: charge the customer's account. The payments container (partition key /accountId) holds
 // one account document per customer and one payment document per saga. The balance and the
@@ -78,11 +79,12 @@ export async function chargePayment(
   container: Container,
   request: ChargeRequest,
   now: Date = new Date(),
+  deadlineAt?: Date,
 ): Promise<ChargePaymentResult> {
   const outcome = await updateOptimistically<AccountDocument, ChargeOutcome>(
     container,
     { id: request.customerId, partitionKey: request.customerId },
-    (account) => decideCharge(account, request, now),
+    (account) => decideCharge(account, request, now, deadlineAt),
     { operation: `charge ${request.customerId} for ${request.sagaId}` },
   );
   if (outcome.kind === 'refused') return { ok: false, reason: outcome.reason };
@@ -146,6 +148,7 @@ export function decideCharge(
   account: AccountDocument | undefined,
   request: ChargeRequest,
   now: Date,
+  deadlineAt?: Date,
 ): Decision<AccountDocument, ChargeOutcome> {
   const refuse = (reason: BusinessReason): Decision<AccountDocument, ChargeOutcome> => ({
     kind: 'keep',
@@ -160,6 +163,7 @@ export function decideCharge(
   }
   if (existing?.chargedAt !== undefined)
     return { kind: 'keep', result: { kind: 'charged', account, charge: existing } };
+  if (deadlineAt !== undefined && deadlinePassed(now, deadlineAt)) return refuse(deadlinePassedReason(deadlineAt));
   if (request.currency !== account.currency) {
     return refuse({
       code: 'currency-mismatch',
@@ -237,14 +241,27 @@ async function writeReceipt(
     chargedAt,
     ...(charge.refundedAt !== undefined ? { refundedAt: charge.refundedAt } : {}),
   };
+  const operation = `write receipt ${wanted.id}`;
+  if (wanted.status === 'refunded') {
+    // Refunded is the last state and its content comes from the account's marker, so writing it
+    // over whatever is there is always right: one write, no read.
+    try {
+      await container.items.upsert(wanted);
+    } catch (error) {
+      throw storeFailure(operation, error);
+    }
+    return;
+  }
+  // A charge's receipt is new unless a retry wrote it already: create it, read only on a 409. It
+  // never replaces a receipt, so it cannot turn a refunded one back into charged.
   await updateOptimistically<PaymentDocument, void>(
     container,
     { id: wanted.id, partitionKey: accountId },
     (receipt) =>
-      receipt?.status === 'refunded' || receipt?.status === wanted.status
-        ? { kind: 'keep', result: undefined }
-        : { kind: 'write', document: wanted, result: undefined },
-    { operation: `write receipt ${wanted.id}` },
+      receipt === undefined
+        ? { kind: 'write', document: wanted, result: undefined }
+        : { kind: 'keep', result: undefined },
+    { operation, expectAbsent: true },
   );
 }
 

@@ -16,3 +16,15 @@ export function pruneMarkers<TMarker>(
   const cutoff = now.getTime() - markerRetentionMs;
   return Object.fromEntries(Object.entries(markers).filter(([, marker]) => Date.parse(lastTouched(marker)) >= cutoff));
 }
+
+/**
+ * v3's fence in time: a do-activity decides inside its read-decide-write loop, so a refusal here and
+ * the write it prevents are one conditional write. `deadlineAt` is absent for v1/v2 sagas.
+ */
+export function deadlinePassed(now: Date, deadlineAt: Date): boolean {
+  return now.getTime() >= deadlineAt.getTime();
+}
+
+export function deadlinePassedReason(deadlineAt: Date): { code: 'deadline-passed'; message: string } {
+  return { code: 'deadline-passed', message: `the saga's deadline ${deadlineAt.toISOString()} has passed` };
+}

@@ -1,7 +1,9 @@
 import { Container } from '@azure/cosmos';
 import { BusinessReason, CompensationResult } from '../saga/activityContract';
 import { Order } from '../saga/orderInput';
-import { Decision, readDocument, updateOptimistically } from './optimisticUpdate';
+import { Decision, updateOptimistically } from './optimisticUpdate';
+import { deadlinePassed, deadlinePassedReason } from './sagaMarkers';
+import { cachedZone } from './zoneCache';
 
 // Step C: book the shipment. The shipments container (partition key /id) holds one shipment
 // document per saga and one zone document per country we deliver to. A cancellation that finds no
@@ -46,16 +48,18 @@ export async function bookShipment(
   sagaId: string,
   order: Pick<Order, 'shipTo' | 'lines'>,
   now: Date = new Date(),
+  deadlineAt?: Date,
 ): Promise<BookShipmentResult> {
   const id = shipmentId(sagaId);
   const country = order.shipTo.country;
-  const zoneAddress = { id: zoneId(country), partitionKey: zoneId(country) };
-  const zone = await readDocument<ZoneDocument>(container, zoneAddress, `read zone ${country}`);
+  const zone = await cachedZone<ZoneDocument>(container, zoneId(country));
+  // The shipment is new unless a retry booked it or a compensation fenced it: create it straight
+  // away; a 409 reads it and decides again.
   const outcome = await updateOptimistically<ShipmentDocument, BookOutcome>(
     container,
     { id, partitionKey: id },
-    (shipment) => decideBooking(shipment, sagaId, order, zone?.document, now),
-    { operation: `book ${id}` },
+    (shipment) => decideBooking(shipment, sagaId, order, zone, now, deadlineAt),
+    { operation: `book ${id}`, expectAbsent: true },
   );
   return outcome.kind === 'booked' ? { ok: true, shipmentId: id } : { ok: false, reason: outcome.reason };
 }
@@ -84,11 +88,13 @@ export function decideBooking(
   order: Pick<Order, 'shipTo' | 'lines'>,
   zone: ZoneDocument | undefined,
   now: Date,
+  deadlineAt?: Date,
 ): Decision<ShipmentDocument, BookOutcome> {
   if (shipment?.status === 'cancelled') {
     return refuse({ code: 'shipment-cancelled', message: 'the shipment for this order was already cancelled' });
   }
   if (shipment?.status === 'booked') return { kind: 'keep', result: { kind: 'booked' } };
+  if (deadlineAt !== undefined && deadlinePassed(now, deadlineAt)) return refuse(deadlinePassedReason(deadlineAt));
   if (zone === undefined) {
     return refuse({
       code: 'destination-not-served',

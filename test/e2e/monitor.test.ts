@@ -399,6 +399,20 @@ describe('the saga monitor in a browser', () => {
     await page.waitForSelector(row(terminatedId));
   });
 
+  it('draws a v3 retry from the saga’s own history: both attempts of B and the backoff between them', async () => {
+    proxy.inject({ kind: { type: 'status', status: 503 }, times: 1, matches: documentWritesTo('payments') });
+    const retriedId = await postOrder(orderExample('order-ok.json').body);
+    await finished(retriedId);
+    await page.goto(`${monitorUrl()}#instance=${retriedId}`);
+    await page.waitForSelector(`#detail-id:text-is("${retriedId}")`);
+    await detailStatus('Completed');
+
+    expect(await page.getAttribute('#timeline .tl-row[data-entry-id="step-B"]', 'data-outcome')).toBe('succeeded');
+    expect(await page.textContent('#timeline .tl-row[data-entry-id="step-B"]')).toContain('2 attempts');
+    expect(await page.locator('#timeline ul.markers li[data-marker="backoff"]').count()).toBe(1);
+    expect(await page.textContent('#timeline ul.markers')).toContain('doActivityB: attempt 1 failed, next attempt at');
+  });
+
   it('raised no script errors along the way, and met no 4xx but the invalid order', () => {
     expect(pageErrors).toEqual([]);
     expect(failedRequests).toEqual(['POST /api/orders 400']);

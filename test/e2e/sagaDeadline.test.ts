@@ -52,6 +52,8 @@ afterAll(async () => {
 
 describe('the saga deadline under time skipping', () => {
   it('compensates the steps when the deadline passes before they finish', async () => {
+    // Payments answer 503: B's next attempt (ten minutes off) would start after the five-minute
+    // deadline, so the v3 saga takes the deadline path instead of waiting.
     proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
     const response = await fetch(`${host.url}/api/orders`, {
       method: 'POST',

@@ -8,8 +8,9 @@ import { documentWritesTo, startFaultyCosmosProxy, type FaultyCosmosProxy } from
 import { startHostProcess, waitForStatus, type HostProcess } from '../support/hostProcess';
 import { orderExample } from '../support/orderExamples';
 
-// Shipping v2 of the saga while v1 sagas are in flight: v1 instances finish on the v1 path, new
-// ones take v2 (a credit check before the charge), and none fails to replay.
+// Shipping new versions of the saga while older sagas are in flight: v1 and v2 instances finish on
+// their own paths (steps in sagaStep sub-orchestrations; v2 with a credit check before the charge),
+// new ones take v3 (the saga calls the do-activities itself), and none fails to replay.
 const ROOT = path.resolve(__dirname, '../..');
 let azurite: RunningAzurite;
 let cosmos: CosmosTestServer;
@@ -67,44 +68,71 @@ const activitiesOf = (status: Status): (string | undefined)[] =>
     .filter((e) => e.EventType === 'TaskCompleted' || e.EventType === 'SubOrchestrationInstanceCompleted')
     .map((e) => e.FunctionName);
 
-describe('deploying v2 of the saga with v1 sagas in flight', () => {
-  it('finishes v1 sagas on the v1 path and runs new ones on v2', async () => {
-    // v1 is running: payments answer 503, so every saga waits ten minutes to retry step B.
-    host = await startHostProcess(ROOT, {
-      ...env(),
-      AzureFunctionsJobHost__extensions__durableTask__defaultVersion: '1.0',
-    });
-    proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
-    const v1 = [await startOrder(host.url), await startOrder(host.url)];
-    // Wait until both are at step B (its first attempt failed, the retry timer is ten minutes off).
-    for (const url of v1) {
-      await waitForStatus(
-        url,
-        (s) =>
-          (s as unknown as { customStatus?: { steps?: { step: string; status: string }[] } }).customStatus?.steps?.some(
-            (step) => step.step === 'B' && step.status === 'running',
-          ) === true,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const oldUrl = host.url;
-    await host.stop();
+/** The sagas not finished yet that were created before `before`: what must be gone before v1/v2 code is deleted. */
+async function unfinishedCreatedBefore(url: string, before: Date): Promise<string[]> {
+  const response = await fetch(
+    `${url}/runtime/webhooks/durabletask/instances?runtimeStatus=Running,Pending,Suspended&createdTimeTo=${before.toISOString()}`,
+  );
+  expect(response.status).toBe(200);
+  const instances = (await response.json()) as { name: string; instanceId: string }[];
+  return instances
+    .filter((instance) => instance.name === 'sagaOrchestrator')
+    .map((instance) => instance.instanceId)
+    .sort();
+}
 
-    // v2 ships (host.json says 2.0); payments are back; skip the ten minutes.
-    proxy.clear();
+/** Starts two sagas on a host at `version` whose payments fail, and waits until both wait to retry B. */
+async function startStuckAtB(version: string, beforeStop?: (url: string) => Promise<void>): Promise<string[]> {
+  host = await startHostProcess(ROOT, {
+    ...env(),
+    AzureFunctionsJobHost__extensions__durableTask__defaultVersion: version,
+  });
+  // Payments answer 503, so every saga waits ten minutes to retry step B.
+  proxy.inject({ kind: { type: 'status', status: 503 }, times: 1000, matches: documentWritesTo('payments') });
+  const urls = [await startOrder(host.url), await startOrder(host.url)];
+  for (const url of urls) {
+    await waitForStatus(`${url}&showHistory=true`, (s) =>
+      (s as unknown as Status).historyEvents.some(
+        (e) =>
+          e.EventType === 'SubOrchestrationInstanceCreated' &&
+          e.Name === 'sagaStep' &&
+          JSON.stringify(e).includes(':B'),
+      ),
+    );
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const oldUrl = host.url;
+  await beforeStop?.(oldUrl);
+  await host.stop();
+  proxy.clear();
+  return urls.map((url) => url.replace(oldUrl, '@HOST@'));
+}
+
+describe('deploying v3 of the saga with v1 and v2 sagas in flight', () => {
+  it('finishes v1 and v2 sagas on their own paths and runs new ones on v3', async () => {
+    const v1 = await startStuckAtB('1.0');
+    const v2 = await startStuckAtB('2.0', async (url) => {
+      // The README's check before deleting v1/v2 code: unfinished sagas created before the switch.
+      expect(await unfinishedCreatedBefore(url, new Date())).toHaveLength(4);
+    });
+    const switchedAt = new Date();
+
+    // v3 ships (host.json says 3.0); payments are back; skip the ten minutes.
     host = await startHostProcess(ROOT, env(), { timeSkipping: true });
-    for (const statusUrl of v1) {
-      const done = (await waitForStatus(
-        `${statusUrl.replace(oldUrl, host.url)}&showHistory=true`,
-      )) as unknown as Status;
+    const finished = async (url: string): Promise<Status> => {
+      const done = (await waitForStatus(`${url.replace('@HOST@', host!.url)}&showHistory=true`)) as unknown as Status;
       expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
       expect(done.output.status).toBe(200);
-      expect(activitiesOf(done)).not.toContain('checkCredit');
-    }
-    const v2 = (await waitForStatus(`${await startOrder(host.url)}&showHistory=true`)) as unknown as Status;
-    expect(v2.runtimeStatus).toBe('Completed');
-    expect(v2.output.status).toBe(200);
-    // Steps run in their step runners (sub-orchestrations); the credit check runs in the saga itself.
-    expect(activitiesOf(v2)).toEqual(['sagaStep', 'checkCredit', 'sagaStep', 'sagaStep']);
+      return done;
+    };
+    for (const url of v1) expect(activitiesOf(await finished(url))).toEqual(['sagaStep', 'sagaStep', 'sagaStep']);
+    // v2: steps in their step runners (sub-orchestrations); the credit check in the saga itself.
+    for (const url of v2)
+      expect(activitiesOf(await finished(url))).toEqual(['sagaStep', 'checkCredit', 'sagaStep', 'sagaStep']);
+
+    const v3 = await finished(await startOrder(host.url));
+    expect(activitiesOf(v3)).toEqual(['doActivityA', 'checkCredit', 'doActivityB', 'doActivityC']);
+    // None left: the sagaStep orchestration (and the v1/v2 branches) could now be deleted.
+    expect(await unfinishedCreatedBefore(host.url, switchedAt)).toEqual([]);
   });
 });

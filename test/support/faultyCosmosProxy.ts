@@ -34,6 +34,8 @@ export interface FaultyCosmosProxy {
   release(): void;
   /** Faults actually served, by type. */
   readonly served: { status: number; 'drop-reply': number; hold: number };
+  /** Every request that came through, in arrival order (for counting round trips). */
+  readonly requests: readonly { method: string; path: string }[];
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
   const target = new URL(targetEndpoint);
   const faults: { fault: Fault; remaining: number }[] = [];
   const served = { status: 0, 'drop-reply': 0, hold: 0 };
+  const requests: { method: string; path: string }[] = [];
   const held: (() => void)[] = [];
   const sockets = new Set<Socket>();
 
@@ -63,6 +66,7 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
     request.on('end', () => {
       const method = request.method ?? 'GET';
       const path = request.url ?? '/';
+      requests.push({ method, path });
       const fault = takeFault(method, path);
       if (fault?.type === 'status') {
         served.status++;
@@ -113,6 +117,7 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
   return {
     endpoint: `http://127.0.0.1:${port}`,
     served,
+    requests,
     inject(fault) {
       faults.push({ fault, remaining: fault.times ?? 1 });
     },

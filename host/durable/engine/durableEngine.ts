@@ -422,9 +422,14 @@ export class DurableEngine {
           if (batch.some((m) => m.storedId)) await this.deps.store.purgeInstance(live.id);
           return;
         }
+        if (this.dropsLateMessages(live, found.value, batch)) return;
         live.state = { record: found.value, etag: found.etag, history: await this.deps.store.getHistory(found.value) };
       }
       const state = live.state;
+      if (this.dropsLateMessages(live, state.record, batch)) {
+        if (live.queue.length === 0) live.state = undefined;
+        return;
+      }
       if (live.id.startsWith('@')) {
         await this.runEntityBatch(live, state, batch);
         return;
@@ -489,6 +494,16 @@ export class DurableEngine {
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+
+  /**
+   * Late answers and timer firings for a finished instance (e.g. the cancelled deadline timers of
+   * a race, firing long after the orchestration completed) are discarded, as the extension
+   * discards messages for completed instances: no history is loaded, no episode runs, nothing is
+   * committed. Messages with a durable inbox row still go through an episode, which deletes it.
+   */
+  private dropsLateMessages(live: LiveInstance, record: InstanceRecord, batch: QueuedMessage[]): boolean {
+    return !live.wake && isFinished(record) && batch.every((m) => m.storedId === undefined);
   }
 
   private async runEntityBatch(

@@ -63,6 +63,45 @@ describe('time skipping (a host option for tests)', () => {
     });
   });
 
+  it('discards a cancelled timer that fires after its instance completed: no episode, no commit', async () => {
+    const episodes = async (): Promise<number> => {
+      const scrape = await (await fetch(`${skipping.url}/admin/metrics`)).text();
+      const line = scrape
+        .split('\n')
+        .find((l) => l.startsWith('durable_orchestration_episode_seconds_count{orchestrator="race"}'));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const timersArmed = async (): Promise<number> => {
+      const scrape = await (await fetch(`${skipping.url}/admin/metrics`)).text();
+      const line = scrape.split('\n').find((l) => l.startsWith('durable_work_waiting{kind="timers"}'));
+      return Number(line?.split(' ').at(-1) ?? NaN);
+    };
+    // A request held open keeps the clock from skipping to the timer before the event wins the race.
+    const held = fetch(`${skipping.url}/api/gate`);
+    await start(skipping, 'race', 'race-approved', { timeoutMs: HOUR });
+    await waitForStatus(status(skipping, 'race-approved', '?showHistory=true'), (s) =>
+      JSON.stringify(s).includes('TimerCreated'),
+    );
+    const raised = await fetch(`${status(skipping, 'race-approved')}/raiseEvent/Approval`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'true',
+    });
+    expect(raised.status).toBe(202);
+    expect(await waitForStatus(status(skipping, 'race-approved'))).toMatchObject({ output: { approved: true } });
+    const afterCompletion = await episodes();
+    expect(await (await fetch(`${skipping.url}/api/gate`, { method: 'POST' })).text()).toBe('opened');
+    expect(await (await held).text()).toBe('passed');
+
+    // With nothing else to do, the clock skips to the cancelled timer, which fires and is dropped.
+    await expect.poll(timersArmed, { timeout: 20_000 }).toBe(0);
+    expect(await episodes()).toBe(afterCompletion);
+    const history = (await (await fetch(status(skipping, 'race-approved', '?showHistory=true'))).json()) as {
+      historyEvents: { EventType: string }[];
+    };
+    expect(history.historyEvents.filter((e) => e.EventType === 'TimerFired')).toHaveLength(0);
+  });
+
   it('waits for HTTP requests in flight, then skips once the last one has ended', async () => {
     const held = fetch(`${skipping.url}/api/gate`);
     await start(skipping, 'timerThenDone', 'day-timer-busy', 24 * HOUR);

@@ -118,7 +118,8 @@ describe('history files', () => {
       .readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.json'))
       .map((f) => path.join(FIXTURES, f));
-    expect(files).toHaveLength(12);
+    // v3 (9 paths), v2/ and v1/ (6 each).
+    expect(files).toHaveLength(21);
     const histories = files.flatMap((file) => readHistoryFile(file)).length;
     const run = await replay(files);
     expect(run.code, run.stdout + run.stderr).toBe(0);

@@ -198,6 +198,17 @@ describe('GET /api/monitor/instances/{id}', () => {
     expect(body.historyEvents.length).toBeGreaterThan(5);
   });
 
+  it('reads no step sub-orchestrations for a v3 saga: its attempts are in its own history', async () => {
+    const { saga } = recordedInstance('v3-retried-b-then-completed');
+    const reader = pagedReader([], { [saga.instanceId]: saga });
+    const response = await readInstance(saga.instanceId, reader);
+
+    expect(response.status).toBe(200);
+    expect(reader.queries).toEqual([]);
+    const body = response.jsonBody as { timeline: { entries: { id: string; attempts: unknown[] }[] } };
+    expect(body.timeline.entries.find((e) => e.id === 'step-B')?.attempts).toHaveLength(3);
+  });
+
   it('answers 400 for an id the monitor cannot use and 404 for an unknown one', async () => {
     expect(await readInstance('<script>', pagedReader([]))).toMatchObject({
       status: 400,

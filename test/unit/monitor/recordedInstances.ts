@@ -11,7 +11,13 @@ import { InstanceStatusPayload, instanceStatusPayloadSchema } from '../../../src
 //   compensation-failed                                rejected at C while refunds kept failing
 //   suspended-resumed-completed                        suspended, an event raised, resumed
 //   activities-in-saga-rejected-at-c                   before steps ran as sub-orchestrations
-// The saga ran with SAGA_RETRY_FIRST_INTERVAL=PT1S so that retries show in a few seconds.
+//   v3-retried-b-then-completed                        v3: payments answered 503 twice, then worked
+//   v3-running-b-waiting-to-retry                      v3: payments down, read while B waits to retry
+//   v3-running-at-deadline                             v3 (SAGA_DEADLINE=PT3S): B's charge held, the
+//                                                       deadline won, B and A compensated, then the
+//                                                       held charge answered payment-cancelled
+// The saga ran with SAGA_RETRY_FIRST_INTERVAL=PT1S so that retries show in a few seconds. v3
+// sagas have no step sub-orchestrations (steps: []).
 
 export interface RecordedInstance {
   readonly saga: InstanceStatusPayload;
@@ -27,7 +33,10 @@ export type RecordingName =
   | 'terminated-during-b'
   | 'compensation-failed'
   | 'suspended-resumed-completed'
-  | 'activities-in-saga-rejected-at-c';
+  | 'activities-in-saga-rejected-at-c'
+  | 'v3-retried-b-then-completed'
+  | 'v3-running-b-waiting-to-retry'
+  | 'v3-running-at-deadline';
 
 export function recordedInstance(name: RecordingName): RecordedInstance {
   const raw = JSON.parse(readFileSync(path.join(__dirname, 'histories', `${name}.json`), 'utf8')) as {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { toInstanceDetail } from '../../../src/monitor/instanceDetail';
-import { buildTimeline, stepActivityOf, Timeline, TimelineEntry } from '../../../src/monitor/timeline';
+import {
+  buildTimeline,
+  ranStepsAsSubOrchestrations,
+  stepActivityOf,
+  Timeline,
+  TimelineEntry,
+} from '../../../src/monitor/timeline';
 import { recordedInstance, RecordingName, shortlyAfter } from './recordedInstances';
 
 function timelineOf(name: RecordingName, now?: Date): Timeline {
@@ -239,5 +245,65 @@ describe('stepActivityOf', () => {
     expect(stepActivityOf({ activity: 'rejectActivityA' })).toBeUndefined();
     expect(stepActivityOf('not json')).toBeUndefined();
     expect(stepActivityOf(null)).toBeUndefined();
+  });
+});
+
+describe('the timeline of a v3 saga (attempts in its own history)', () => {
+  it('shows each attempt of B and the backoff waits between them, from the saga’s own history', () => {
+    const timeline = timelineOf('v3-retried-b-then-completed');
+    const b = entry(timeline, 'step-B');
+
+    expect(timeline.entries.map((e) => [e.id, e.outcome])).toEqual([
+      ['step-A', 'succeeded'],
+      ['activity-checkCredit', 'succeeded'],
+      ['step-B', 'succeeded'],
+      ['step-C', 'succeeded'],
+    ]);
+    expect(b.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'completed']);
+    expect(b.backoffs).toHaveLength(2);
+    // Each wait starts when an attempt failed and ends when the next one starts.
+    for (const [index, wait] of b.backoffs.entries()) {
+      expect(Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(Date.parse(b.attempts[index]!.endedAt!));
+      expect(Date.parse(wait.endedAt)).toBeLessThanOrEqual(Date.parse(b.attempts[index + 1]!.startedAt!));
+      expect(wait.leftPct).toBeGreaterThan(b.attempts[index]!.leftPct);
+    }
+    expect(entry(timeline, 'step-A').backoffs).toEqual([]);
+    expect(timeline.markers.map((m) => m.kind)).toEqual(['backoff', 'backoff', 'completed']);
+    expect(timeline.markers[0]!.label).toMatch(/^doActivityB: attempt 1 failed, next attempt at /);
+    // The deadline (five minutes off) never came: no marker, and the span ends at completion.
+    expect(timeline.markers.some((m) => m.kind === 'deadline')).toBe(false);
+  });
+
+  it('while B waits to retry: running, naming the failed attempt, with the wait drawn', () => {
+    const { saga } = recordedInstance('v3-running-b-waiting-to-retry');
+    const timeline = timelineOf('v3-running-b-waiting-to-retry', new Date(Date.parse(saga.lastUpdatedTime) + 100));
+    const b = entry(timeline, 'step-B');
+
+    expect(b.outcome).toBe('running');
+    expect(b.detail).toMatch(/^attempt 1 failed: .*; waiting to retry$/);
+    expect(b.backoffs).toHaveLength(1);
+    expect(timeline.live).toBe(true);
+  });
+
+  it('marks the deadline that stopped the saga, with B failed and A and B compensated', () => {
+    const timeline = timelineOf('v3-running-at-deadline');
+
+    expect(entry(timeline, 'step-B')).toMatchObject({
+      outcome: 'failed',
+      detail: 'the saga deadline passed while this step was running',
+    });
+    expect(timeline.entries.filter((e) => e.group === 'compensations').map((e) => [e.id, e.outcome])).toEqual([
+      ['compensation-B', 'compensated'],
+      ['compensation-A', 'compensated'],
+    ]);
+    const deadline = timeline.markers.find((m) => m.kind === 'deadline');
+    expect(deadline?.label).toBe('deadline: the saga stopped at B and compensated');
+    // The compensations start once the deadline has passed.
+    expect(Date.parse(entry(timeline, 'compensation-B').startedAt!)).toBeGreaterThanOrEqual(Date.parse(deadline!.at));
+  });
+
+  it('needs no step sub-orchestrations: only v1/v2 histories have them', () => {
+    expect(ranStepsAsSubOrchestrations(recordedInstance('v3-retried-b-then-completed').saga.historyEvents)).toBe(false);
+    expect(ranStepsAsSubOrchestrations(recordedInstance('retried-b-then-completed').saga.historyEvents)).toBe(true);
   });
 });

@@ -15,8 +15,19 @@ import { sagaAppFromSources } from './sagaAppFromSources';
 // recorded before it has step A's task where the code now schedules 'screenOrder'.
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/histories');
-const PATHS = ['success', 'rejected-at-a', 'rejected-at-b', 'rejected-at-c', 'compensation-failed', 'deadline'];
-const RECORDINGS = [...PATHS, ...PATHS.map((name) => `v1/${name}`)];
+const OLD_PATHS = ['success', 'rejected-at-a', 'rejected-at-b', 'rejected-at-c', 'compensation-failed', 'deadline'];
+const V3_PATHS = [
+  'success',
+  'rejected-at-a',
+  'rejected-at-credit',
+  'rejected-at-b',
+  'rejected-at-c',
+  'retried-then-succeeded',
+  'retries-into-deadline',
+  'running-at-deadline',
+  'compensation-failed',
+];
+const RECORDINGS = [...V3_PATHS, ...OLD_PATHS.map((name) => `v2/${name}`), ...OLD_PATHS.map((name) => `v1/${name}`)];
 
 let app: ReplayApp;
 beforeAll(async () => {

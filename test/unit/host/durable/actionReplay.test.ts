@@ -216,6 +216,155 @@ describe('compound tasks and ordering', () => {
   });
 });
 
+describe('a step raced against a deadline timer per attempt (the shape of saga v3)', () => {
+  const deadline = at(300_000).toISOString();
+  const timer = (fireAt: string, isCanceled = false): OrchestratorAction => ({
+    actionType: ActionType.CreateTimer,
+    fireAt,
+    ...(isCanceled ? { isCanceled } : {}),
+  });
+  const race = (name: string, timerCanceled = false): OrchestratorAction => ({
+    actionType: ActionType.WhenAny,
+    compoundActions: [activity(name), timer(deadline, timerCanceled)],
+  });
+  const ids = (result: { newEvents: HistoryEvent[] }) =>
+    result.newEvents.map((e) => [e.EventType === EventType.TimerCreated ? 'timer' : e.Name, e.EventId]);
+
+  it('numbers the cancelled timer of a won race like any task, and the next race after it', () => {
+    const history = started();
+    expect(ids(episode(history, [race('A')]))).toEqual([
+      ['A', 0],
+      ['timer', 1],
+    ]);
+
+    const next = episode(
+      history,
+      [race('A', true), race('B')],
+      historyEvents.orchestratorStarted(at(10)),
+      historyEvents.taskCompleted(at(10), 0, '"ok"'),
+    );
+
+    expect(ids(next)).toEqual([
+      ['B', 2],
+      ['timer', 3],
+    ]);
+    // Only B's timer is armed; the cancelled one is history, not work.
+    expect(next.newWork.map((w) => [w.kind, w.id])).toEqual([
+      ['activity', 2],
+      ['timer', 3],
+    ]);
+  });
+
+  it('numbers the manual retry loop: a failed attempt, the backoff timer outside the race, a new attempt with a fresh timer', () => {
+    const history = started();
+    episode(history, [race('A')]);
+    const backoff = at(1_010).toISOString();
+
+    const waiting = episode(
+      history,
+      [race('A', true), timer(backoff)],
+      historyEvents.orchestratorStarted(at(10)),
+      historyEvents.taskFailed(at(10), 0, 'transient', 'details'),
+    );
+    expect(ids(waiting)).toEqual([['timer', 2]]);
+
+    const retrying = episode(
+      history,
+      [race('A', true), timer(backoff), race('A')],
+      historyEvents.orchestratorStarted(at(1_010)),
+      historyEvents.timerFired(at(1_010), 2, backoff),
+    );
+    expect(ids(retrying)).toEqual([
+      ['A', 3],
+      ['timer', 4],
+    ]);
+
+    const done = episode(
+      history,
+      [race('A', true), timer(backoff), race('A', true)],
+      historyEvents.orchestratorStarted(at(1_020)),
+      historyEvents.taskCompleted(at(1_020), 3, '"ok"'),
+    );
+    expect(done.failure).toBeUndefined();
+    expect(done.driverDone).toBe(true);
+    expect(done.hasOpenTasks).toBe(false);
+    expect(done.nextId).toBe(5);
+  });
+
+  it('ignores the late firing of cancelled timers: nothing new is scheduled and the numbering goes on', () => {
+    const history = started();
+    episode(history, [race('A')]);
+    episode(
+      history,
+      [race('A', true), race('B')],
+      historyEvents.orchestratorStarted(at(10)),
+      historyEvents.taskCompleted(at(10), 0, '"ok"'),
+    );
+    const compensate: OrchestratorAction = { actionType: ActionType.WhenAll, compoundActions: [activity('undoA')] };
+    // B refused: the saga compensates A.
+    episode(
+      history,
+      [race('A', true), race('B', true), compensate],
+      historyEvents.orchestratorStarted(at(20)),
+      historyEvents.taskCompleted(at(20), 2, '"refused"'),
+    );
+
+    // Both deadline timers fire while the compensation runs; the SDK ignores them too.
+    const late = episode(
+      history,
+      [race('A', true), race('B', true), compensate],
+      historyEvents.orchestratorStarted(at(300_000)),
+      historyEvents.timerFired(at(300_000), 1, deadline),
+      historyEvents.timerFired(at(300_000), 3, deadline),
+    );
+
+    expect(late.newEvents).toEqual([]);
+    expect(late.failure).toBeUndefined();
+    expect(late.hasOpenTasks).toBe(true);
+    expect(late.nextId).toBe(5);
+  });
+
+  it('does not reproduce the SDK when a callActivityWithRetry sits in a race whose timer is cancelled (why the saga never does that)', () => {
+    const retried: OrchestratorAction = {
+      actionType: ActionType.CallActivityWithRetry,
+      functionName: 'A',
+      retryOptions: { firstRetryIntervalInMilliseconds: 1000, maxNumberOfAttempts: 2 },
+    };
+    const raceWithRetry = (timerCanceled: boolean): OrchestratorAction => ({
+      actionType: ActionType.WhenAny,
+      compoundActions: [retried, timer(deadline, timerCanceled)],
+    });
+    const history = started();
+    episode(history, [raceWithRetry(false)]);
+    // The first attempt failed; the retry timer (2) fired; the second attempt (3) succeeded. The
+    // SDK numbered them so and now races B with ids 4 and 5.
+    history.push(
+      historyEvents.orchestratorStarted(at(10)),
+      historyEvents.taskFailed(at(10), 0, 'r', 'd'),
+      historyEvents.timerCreated(at(10), 2, at(1_010)),
+      historyEvents.orchestratorCompleted(at(10)),
+      historyEvents.orchestratorStarted(at(1_010)),
+      historyEvents.timerFired(at(1_010), 2, ''),
+      historyEvents.taskScheduled(at(1_010), 3, 'A', null),
+      historyEvents.orchestratorCompleted(at(1_010)),
+    );
+
+    const result = replayActions(
+      [...history, historyEvents.orchestratorStarted(at(1_020)), historyEvents.taskCompleted(at(1_020), 3, '"ok"')],
+      [raceWithRetry(true), race('B')],
+      options,
+    );
+
+    // Replayed by the extension, the cancelled timer ends the race at once, so B takes ids 2 and 3
+    // before the retry's timer and attempt are allocated: a nondeterminism failure on Azure.
+    expect(result.mismatch).toMatchObject({
+      sequenceId: 2,
+      expected: { kind: 'timer' },
+      actual: { kind: 'activity', name: 'B' },
+    });
+  });
+});
+
 describe('callHttp', () => {
   it('polls a 202 + Location answer with a timer (Retry-After) and a GET, each with its own id', () => {
     const call: OrchestratorAction = {
