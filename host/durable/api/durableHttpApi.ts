@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { HttpServer, RouteContext } from '../../http/httpServer';
 import { badRequest, gone, notFound } from '../../http/problems';
-import type { InstanceRecord } from '../../store/taskHubStore';
+import { InvalidContinuationTokenError, type InstanceQuery, type InstanceRecord } from '../../store/taskHubStore';
 import { historyEvents, OrchestrationStatus, type RuntimeStatus } from '../history/historyEvent';
 import type { Clock } from '../engine/clock';
 import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durableEngine';
@@ -62,11 +62,17 @@ function flag(url: URL, name: string, fallback: boolean): boolean {
   throw badRequest(`The query parameter ${name} must be true or false, not '${value}'.`);
 }
 
+/** .NET's DateTime range (years 1 to 9999): what the extension can parse and table storage can filter on. */
+const FIRST_DAY = new Date('0001-01-01T00:00:00Z').getTime();
+const LAST_MOMENT = new Date('9999-12-31T23:59:59.999Z').getTime();
+
 function dateParam(url: URL, name: string): Date | undefined {
   const value = url.searchParams.get(name);
   if (value === null || value === '') return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw badRequest(`The query parameter ${name} is not a date: '${value}'.`);
+  if (date.getTime() < FIRST_DAY || date.getTime() > LAST_MOMENT)
+    throw badRequest(`The query parameter ${name} must be a date between the years 1 and 9999, not '${value}'.`);
   return date;
 }
 
@@ -87,6 +93,17 @@ function positiveInt(url: URL, name: string): number | undefined {
   if (!Number.isInteger(n) || n <= 0)
     throw badRequest(`The query parameter ${name} must be a positive whole number, not '${value}'.`);
   return n;
+}
+
+/** A page of instances; a continuation token the store does not know is the client's mistake (400). */
+async function queryPage(engine: DurableEngine, query: InstanceQuery): ReturnType<DurableEngine['queryInstances']> {
+  try {
+    return await engine.queryInstances(query);
+  } catch (error) {
+    if (error instanceof InvalidContinuationTokenError)
+      throw badRequest('The x-ms-continuation-token header is not a continuation token this task hub handed out.');
+    throw error;
+  }
 }
 
 /** JSON body text, re-serialized compactly as the extension stores it; empty means no input. */
@@ -192,7 +209,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     checkHub(ctx);
     const showInput = flag(ctx.url, 'showInput', false);
     const token = ctx.req.headers['x-ms-continuation-token'];
-    const page = await engine.queryInstances({
+    const page = await queryPage(engine, {
       createdTimeFrom: dateParam(ctx.url, 'createdTimeFrom'),
       createdTimeTo: dateParam(ctx.url, 'createdTimeTo'),
       runtimeStatus: statusesParam(ctx.url),
@@ -345,7 +362,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const name = entityFunction(ctx);
     const fetchState = flag(ctx.url, 'fetchState', false);
     const token = ctx.req.headers['x-ms-continuation-token'];
-    const page = await engine.queryInstances({
+    const page = await queryPage(engine, {
       instanceIdPrefix: schedulerId(name, ''),
       top: positiveInt(ctx.url, 'top') ?? 100,
       continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,
