@@ -30,22 +30,34 @@ function encode(request: RawRequest): Buffer {
     '',
     '',
   ].join('\r\n');
-  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  return Buffer.concat([Buffer.from(head, 'utf8'), body]);
 }
 
-function parse(raw: Buffer): RawResponse | undefined {
-  const end = raw.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const [statusLine, ...lines] = raw.subarray(0, end).toString('latin1').split('\r\n');
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!match) return undefined;
+function parse(all: Buffer, method: string): RawResponse | undefined {
+  let raw = all;
+  let end: number;
+  let match: RegExpExecArray | null;
+  let lines: string[];
+  // Interim 1xx answers come before the real one.
+  for (;;) {
+    end = raw.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const [statusLine, ...rest] = raw.subarray(0, end).toString('latin1').split('\r\n');
+    match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+    lines = rest;
+    if (!match) return undefined;
+    if (!match[1].startsWith('1')) break;
+    raw = raw.subarray(end + 4);
+  }
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  let body = raw.subarray(end + 4);
-  if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+  let body = method.toUpperCase() === 'HEAD' ? Buffer.alloc(0) : raw.subarray(end + 4);
+  if (method.toUpperCase() === 'HEAD') {
+    // No body follows an answer to HEAD, whatever its headers say.
+  } else if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
     const parts: Buffer[] = [];
     let at = 0;
     for (;;) {
@@ -76,7 +88,7 @@ export function sendRaw(origin: string, request: RawRequest, timeoutMs = 30_000)
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      const response = parse(Buffer.concat(chunks));
+      const response = parse(Buffer.concat(chunks), request.method);
       if (response) resolve(response);
       else
         reject(
@@ -95,7 +107,7 @@ export function sendRaw(origin: string, request: RawRequest, timeoutMs = 30_000)
     socket.on('close', () => settle());
     socket.on('error', (error) => {
       // A reset after a complete answer (the server closed while we were still writing) is still an answer.
-      if (parse(Buffer.concat(chunks))) settle();
+      if (parse(Buffer.concat(chunks), request.method)) settle();
       else settle(new DroppedConnectionError(`${request.method} ${request.target}: ${error.message}`));
     });
     socket.write(encode(request));

@@ -157,14 +157,22 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     }
   };
 
+  /** The wait mode of a start or restart, read before anything starts so a bad value starts nothing. */
+  const waitMode = (ctx: RouteContext): { timeout: number | undefined; interval: number } => ({
+    timeout: positiveInt(ctx.url, 'timeout'),
+    interval: (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000,
+  });
+
   /** Answers 202 with the status URLs, or with wait mode the finished instance when it ends in time. */
-  const answerStarted = async (ctx: RouteContext, instanceId: string): Promise<void> => {
-    const timeout = positiveInt(ctx.url, 'timeout');
+  const answerStarted = async (
+    ctx: RouteContext,
+    instanceId: string,
+    { timeout, interval }: { timeout: number | undefined; interval: number },
+  ): Promise<void> => {
     const payload = checkStatusPayload(origin(ctx), hubName, instanceId);
     const accepted = (): void =>
       json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
     if (timeout === undefined) return accepted();
-    const interval = (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000;
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const record = await engine.getRecord(instanceId);
@@ -189,6 +197,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const instanceId = ctx.params.id ?? randomUUID().replace(/-/g, '');
     const problem = instanceIdProblem(instanceId);
     if (problem) throw badRequest(problem);
+    const wait = waitMode(ctx);
     const input = await jsonBody(ctx, false);
     try {
       await engine.startInstance({
@@ -202,7 +211,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
-    await answerStarted(ctx, instanceId);
+    await answerStarted(ctx, instanceId, wait);
   };
 
   const list = async (ctx: RouteContext): Promise<void> => {
@@ -308,6 +317,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/restart`, async (ctx) => {
     const record = await instance(ctx);
     const newId = flag(ctx.url, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : record.instanceId;
+    const wait = waitMode(ctx);
     try {
       await engine.startInstance({
         name: record.name,
@@ -320,7 +330,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
-    await answerStarted(ctx, newId);
+    await answerStarted(ctx, newId, wait);
   });
   server.route(['POST'], `${base}/instances/:id/rewind`, async (ctx) => {
     const record = await instance(ctx);

@@ -103,3 +103,25 @@ describe('the Durable HTTP API with values it cannot use', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('a start with a bad wait mode', () => {
+  it('answers 400 and starts nothing', async () => {
+    const count = async (): Promise<number> =>
+      (JSON.parse((await get('/runtime/webhooks/durabletask/instances?top=1000')).body) as unknown[]).length;
+    const before = await count();
+    for (const query of ['timeout=abc', 'timeout=5&pollingInterval=-1']) {
+      const response = await sendRaw(origin, {
+        method: 'POST',
+        target: `/runtime/webhooks/durabletask/orchestrators/sequence/wait-mode-${query.length}?${query}`,
+        headers: [
+          ['Host', 'localhost'],
+          ['Content-Type', 'application/json'],
+          ['Content-Length', '2'],
+        ],
+        body: '[]',
+      });
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+    }
+    expect(await count()).toBe(before);
+  });
+});
