@@ -78,10 +78,24 @@ const urlJunk: fc.Arbitrary<string> = fc
   .tuple(junk, fc.constantFrom(true, true, true, false))
   .map(([value, encoded]) => inUrl(value, encoded));
 
+/** Times at and beyond the edges of what .NET and table storage hold, and times that are not quite ISO. */
+const dateJunk = fc.constantFrom(
+  '%2B275760-09-13T00:00:00Z',
+  '-271821-04-20T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:30:00-01:00',
+  '2025-13-01T00:00:00Z',
+  '2025-03-01',
+  '2025-03-01T10:00:00%2B25:00',
+  'yesterday',
+  '1',
+);
+
 function query(names: readonly string[]): fc.Arbitrary<string> {
-  const pair = fc
-    .tuple(fc.oneof(fc.constantFrom(...names), urlJunk), urlJunk)
-    .map(([name, value]) => `${name}=${value}`);
+  const value = (name: string): fc.Arbitrary<string> => (/created/i.test(name) ? fc.oneof(urlJunk, dateJunk) : urlJunk);
+  const pair = fc.oneof(fc.constantFrom(...names), urlJunk).chain((name) => value(name).map((v) => `${name}=${v}`));
   return fc.array(pair, { maxLength: 4 }).map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
 }
 
