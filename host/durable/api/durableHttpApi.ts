@@ -11,6 +11,7 @@ import { isFinished } from '../engine/orchestrationEpisode';
 import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
 import { statusPayload, statusTime } from './statusPayload';
 import { entityIdOf, entityState, schedulerId } from '../engine/entityEpisode';
+import { storedIdProblem } from '../../store/tableKeys';
 
 interface ApiDependencies {
   engine: DurableEngine;
@@ -51,7 +52,7 @@ export function instanceIdProblem(id: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id))
     return "The instance id must not contain '/', '\\', '?', '#' or control characters.";
-  return undefined;
+  return storedIdProblem(id);
 }
 
 function flag(url: URL, name: string, fallback: boolean): boolean {
@@ -352,6 +353,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   // Entities: read, list, signal (POST with ?op=), delete (signals the "delete" operation).
   const entityKey = (ctx: RouteContext): string => {
     const key = ctx.params.key ?? '';
+    const problem = storedIdProblem(schedulerId(ctx.params.name ?? '', key));
+    if (problem) throw badRequest(`The entity key is too long. ${problem}`);
     return key === '$' ? '' : key;
   };
   const entityFunction = (ctx: RouteContext): string => {

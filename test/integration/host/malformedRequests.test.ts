@@ -125,3 +125,41 @@ describe('a start with a bad wait mode', () => {
     expect(await count()).toBe(before);
   });
 });
+
+describe('ids the store or a header cannot hold', () => {
+  const post = (target: string, body: string): Promise<RawResponse> =>
+    sendRaw(origin, {
+      method: 'POST',
+      target,
+      headers: [
+        ['Host', 'localhost'],
+        ['Content-Type', 'application/json'],
+        ['Content-Length', String(Buffer.byteLength(body))],
+      ],
+      body,
+    });
+
+  it('starts an instance whose id is not Latin-1 and answers with percent-encoded status URLs', async () => {
+    const id = '😀-é-ok';
+    const response = await post(`/runtime/webhooks/durabletask/orchestrators/sequence/${encodeURIComponent(id)}`, '[]');
+    expect(response.status).toBe(202);
+    expect(response.headers.location).toContain(`/instances/${encodeURIComponent(id)}?`);
+    const status = await get(new URL(response.headers.location).pathname);
+    expect(JSON.parse(status.body)).toMatchObject({ instanceId: id });
+  });
+
+  it('answers 400 for an instance id or entity key too long to be stored once escaped', async () => {
+    const start = await post(`/runtime/webhooks/durabletask/orchestrators/sequence/${'%5E'.repeat(256)}`, '[]');
+    expect(start.status).toBe(400);
+    expect(JSON.parse(start.body)).toEqual({ Message: expect.stringContaining('too long to be stored') });
+    for (const method of ['POST', 'DELETE', 'GET']) {
+      const response = await sendRaw(origin, {
+        method,
+        target: `/runtime/webhooks/durabletask/entities/counter/${'k'.repeat(500)}?op=add`,
+        headers: [['Host', 'localhost']],
+      });
+      expect({ method, status: response.status }).toEqual({ method, status: 400 });
+    }
+    await expectHostServes();
+  });
+});
