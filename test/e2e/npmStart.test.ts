@@ -9,6 +9,7 @@ import { isAlive, readRecord, stopDetached } from '../../host/detachedProcess';
 import { localCosmosFiles } from '../../scripts/localCosmosProcess';
 import { cosmosClientOptions, readCosmosSettings } from '../../src/services/cosmosClient';
 import { waitForStatus } from '../support/hostProcess';
+import { lockStandardPorts } from '../support/standardPortsLock';
 import { orderExample } from '../support/orderExamples';
 
 // `npm start` on a machine with nothing running: it must start Azurite (persisting under
@@ -147,62 +148,74 @@ async function expectAgreement(url: string, endpoint: string, id: string, before
 }
 
 describe('npm start on a machine with nothing running', () => {
-  it('starts Azurite and Cosmos itself, keeps the task hub and the saga data together across a restart, and stops both on Ctrl-C', async (context) => {
-    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-      context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
-    const cosmosPort = await freePort();
-    const endpoint = `http://127.0.0.1:${cosmosPort}`;
-    const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
-    let app = startNpmStart(env);
-    let url = await app.url;
-    expect(app.output()).toMatch(/Embedded Cosmos-protocol server ready on .*(demo data loaded|documents restored)/);
-    const before = await sagaData(endpoint);
-    const id = await orderOk(url);
-    await app.stop();
-    expect(fs.existsSync(azuriteDir)).toBe(true);
-    expect(fs.existsSync(localCosmosFiles(ROOT).data)).toBe(true);
-    expect(await nothingListens(cosmosPort)).toBe(true);
+  it(
+    'starts Azurite and Cosmos itself, keeps the task hub and the saga data together across a restart, and stops both on Ctrl-C',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      const cosmosPort = await freePort();
+      const endpoint = `http://127.0.0.1:${cosmosPort}`;
+      const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
+      let app = startNpmStart(env);
+      let url = await app.url;
+      expect(app.output()).toMatch(/Embedded Cosmos-protocol server ready on .*(demo data loaded|documents restored)/);
+      const before = await sagaData(endpoint);
+      const id = await orderOk(url);
+      await app.stop();
+      expect(fs.existsSync(azuriteDir)).toBe(true);
+      expect(fs.existsSync(localCosmosFiles(ROOT).data)).toBe(true);
+      expect(await nothingListens(cosmosPort)).toBe(true);
 
-    app = startNpmStart(env);
-    url = await app.url;
-    expect(app.output()).toMatch(/documents restored from/);
-    await expectAgreement(url, endpoint, id, before);
-    await app.stop();
-    expect(await nothingListens(cosmosPort)).toBe(true);
-  });
+      app = startNpmStart(env);
+      url = await app.url;
+      expect(app.output()).toMatch(/documents restored from/);
+      await expectAgreement(url, endpoint, id, before);
+      await app.stop();
+      expect(await nothingListens(cosmosPort)).toBe(true);
+    },
+  );
 
-  it('loses nothing when npm start is killed with -9: Azurite and Cosmos keep running, the next start takes them over and its Ctrl-C stops them', async (context) => {
-    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-      context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
-    const cosmosPort = await freePort();
-    const endpoint = `http://127.0.0.1:${cosmosPort}`;
-    const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
-    let app = startNpmStart(env);
-    let url = await app.url;
-    const before = await sagaData(endpoint);
-    const id = await orderOk(url);
-    // A second saga killed in flight must finish after the restart, once.
-    const inFlight = await fetch(`${url}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': `killed-${cosmosPort}` },
-      body: orderExample('order-ok.json').body,
-    });
-    expect(inFlight.status).toBe(202);
-    await app.kill();
-    expect(await portAnswers(10002)).toBe(true);
-    expect(await portAnswers(cosmosPort)).toBe(true);
+  it(
+    'loses nothing when npm start is killed with -9: Azurite and Cosmos keep running, the next start takes them over and its Ctrl-C stops them',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      const cosmosPort = await freePort();
+      const endpoint = `http://127.0.0.1:${cosmosPort}`;
+      const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
+      let app = startNpmStart(env);
+      let url = await app.url;
+      const before = await sagaData(endpoint);
+      const id = await orderOk(url);
+      // A second saga killed in flight must finish after the restart, once.
+      const inFlight = await fetch(`${url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Idempotency-Key': `killed-${cosmosPort}` },
+        body: orderExample('order-ok.json').body,
+      });
+      expect(inFlight.status).toBe(202);
+      await app.kill();
+      expect(await portAnswers(10002)).toBe(true);
+      expect(await portAnswers(cosmosPort)).toBe(true);
 
-    app = startNpmStart(env);
-    url = await app.url;
-    expect(app.output()).toMatch(/still running from the previous start/);
-    await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/killed-${cosmosPort}`);
-    const after = { ...before, payments: [...before.payments, `payment-killed-${cosmosPort}`].sort() };
-    after.keyboards -= 1;
-    after.aliceBalance -= 13_997;
-    await expectAgreement(url, endpoint, id, after);
-    await app.stop();
-    expect(await nothingListens(cosmosPort)).toBe(true);
-    expect(fs.existsSync(azuriteFiles(ROOT).pid)).toBe(false);
-    expect(fs.existsSync(localCosmosFiles(ROOT).pid)).toBe(false);
-  });
+      app = startNpmStart(env);
+      url = await app.url;
+      expect(app.output()).toMatch(/still running from the previous start/);
+      await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/killed-${cosmosPort}`);
+      const after = { ...before, payments: [...before.payments, `payment-killed-${cosmosPort}`].sort() };
+      after.keyboards -= 1;
+      after.aliceBalance -= 13_997;
+      await expectAgreement(url, endpoint, id, after);
+      await app.stop();
+      expect(await nothingListens(cosmosPort)).toBe(true);
+      expect(fs.existsSync(azuriteFiles(ROOT).pid)).toBe(false);
+      expect(fs.existsSync(localCosmosFiles(ROOT).pid)).toBe(false);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { azuriteFiles, portAnswers } from '../../../host/azurite';
 import { isAlive, readRecord, stopDetached } from '../../../host/detachedProcess';
 import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
 import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+import { lockStandardPorts } from '../../support/standardPortsLock';
 
 const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
 const STANDARD_PORTS = [10000, 10001, 10002];
@@ -99,34 +100,41 @@ describe('a host killed with -9 at random moments', () => {
     azurite = undefined;
   });
 
-  it('loses no instance when it started Azurite itself: Azurite outlives each kill and the next start takes it over', async (context) => {
-    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-      context.skip(
-        'an Azurite (or something else) already holds 127.0.0.1:10000-10002, so the host would not start its own',
+  // It may wait for npm start's test (another project) to free the standard ports first.
+  it(
+    'loses no instance when it started Azurite itself: Azurite outlives each kill and the next start takes it over',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip(
+          'an Azurite (or something else) already holds 127.0.0.1:10000-10002, so the host would not start its own',
+        );
+      fs.rmSync(path.join(APP, '.azurite'), { recursive: true, force: true });
+      const files = azuriteFiles(APP);
+      const azurites = new Set<number>();
+      await crashAndRecover({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, async () => {
+        // The host is gone; its Azurite still answers, even after a request (a pipe to the dead host would end it).
+        const record = readRecord(files.pid);
+        expect(record && isAlive(record.pid)).toBe(true);
+        azurites.add(record?.pid ?? 0);
+        expect((await fetch('http://127.0.0.1:10002/devstoreaccount1/Tables')).status).toBeLessThan(500);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await portAnswers(10002)).toBe(true);
+      });
+      // One Azurite all along, logging to the app's .azurite folder.
+      expect(azurites.size).toBe(1);
+      expect(fs.readFileSync(files.log, 'utf8')).toMatch(
+        /Table service is successfully listening at http:\/\/127\.0\.0\.1:10002/,
       );
-    fs.rmSync(path.join(APP, '.azurite'), { recursive: true, force: true });
-    const files = azuriteFiles(APP);
-    const azurites = new Set<number>();
-    await crashAndRecover({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }, async () => {
-      // The host is gone; its Azurite still answers, even after a request (a pipe to the dead host would end it).
-      const record = readRecord(files.pid);
-      expect(record && isAlive(record.pid)).toBe(true);
-      azurites.add(record?.pid ?? 0);
-      expect((await fetch('http://127.0.0.1:10002/devstoreaccount1/Tables')).status).toBeLessThan(500);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await portAnswers(10002)).toBe(true);
-    });
-    // One Azurite all along, logging to the app's .azurite folder.
-    expect(azurites.size).toBe(1);
-    expect(fs.readFileSync(files.log, 'utf8')).toMatch(
-      /Table service is successfully listening at http:\/\/127\.0\.0\.1:10002/,
-    );
-    // A graceful stop of the host that took it over stops it.
-    const [pid] = azurites;
-    await host?.stop();
-    host = undefined;
-    expect(isAlive(pid)).toBe(false);
-    expect((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)).toBe(false);
-    expect(fs.existsSync(files.pid)).toBe(false);
-  });
+      // A graceful stop of the host that took it over stops it.
+      const [pid] = azurites;
+      await host?.stop();
+      host = undefined;
+      expect(isAlive(pid)).toBe(false);
+      expect((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)).toBe(false);
+      expect(fs.existsSync(files.pid)).toBe(false);
+    },
+  );
 });
