@@ -31,15 +31,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const collect = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Stop keeping it, but do not destroy the socket: the 413 (which closes the connection) must reach the client.
+        req.off('data', collect);
+        chunks.length = 0;
+        req.pause();
         reject(payloadTooLarge(limit));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', collect);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHostOnAzurite, type HostOnAzurite } from '../../support/hostOnAzurite';
@@ -160,6 +161,52 @@ describe('ids the store or a header cannot hold', () => {
       });
       expect({ method, status: response.status }).toEqual({ method, status: 400 });
     }
+    await expectHostServes();
+  });
+});
+
+describe('a body larger than the host takes', () => {
+  it('answers 413 with a message on the same connection, whether the size is declared or streamed in chunks', async () => {
+    const declared = await sendRaw(origin, {
+      method: 'POST',
+      target: '/api/start/sequence',
+      headers: [
+        ['Host', 'localhost'],
+        ['Content-Length', String(200 * 1024 * 1024)],
+      ],
+    });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body)).toEqual({ Message: expect.stringContaining('larger than') });
+
+    // 101 MB in chunks, with no length announced: the host finds out while reading.
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: Number(new URL(origin).port) });
+      let received = '';
+      let stop = false;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+        stop = true;
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        const match = /^HTTP\/1\.1 (\d{3})[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(received);
+        if (match) resolve({ status: Number(match[1]), body: match[2] });
+        else reject(new Error(`the connection closed without an answer (${received.length} bytes)`));
+      });
+      socket.write('POST /api/start/sequence HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const megabyte = Buffer.alloc(1024 * 1024, 'x');
+      const chunk = Buffer.concat([Buffer.from(`${megabyte.length.toString(16)}\r\n`), megabyte, Buffer.from('\r\n')]);
+      let sent = 0;
+      const pump = (): void => {
+        while (!stop && sent < 101) {
+          sent++;
+          if (!socket.write(chunk)) return void socket.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ Message: expect.stringContaining('larger than') });
     await expectHostServes();
   });
 });
