@@ -4,11 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { StartupError } from './config/startupError';
 import {
-  readRecord,
   removeRecord,
   spawnDetachedNode,
-  stillRuns,
   stopDetached,
+  takeOver,
   waitFor,
   writeRecord,
   type DetachedRecord,
@@ -164,7 +163,7 @@ async function startDetachedAzurite(
   const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
   // --silent: no access log, so the file holds start-up and errors, not a line per request.
   const pid = spawnDetachedNode([...azuriteArgs(entry, location, STANDARD), '--silent'], files.log);
-  const record: DetachedRecord = { pid, marker: entry, details: { location: location ?? null } };
+  const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { location: location ?? null } };
   writeRecord(files.pid, record);
   const ready = await waitFor(pid, async () => (await standardPortsAnswer()).every(Boolean), 20_000);
   if (!ready) {
@@ -200,8 +199,8 @@ export async function attachStorage(
   }
   const connectionString = developmentConnectionString(STANDARD);
   const files = azuriteFiles(options.appDir);
-  const previous = readRecord(files.pid);
-  const ours = previous !== undefined && stillRuns(previous) ? previous : undefined;
+  // Left running by a host of this app that died; one whose host still runs is that host's to stop.
+  const ours = takeOver(files.pid);
   let up = await standardPortsAnswer();
   if (ours && !up.every(Boolean)) {
     // Ours, but still starting (a host killed while it started) or stopping: wait for either.

@@ -12,6 +12,8 @@ export interface DetachedRecord {
   pid: number;
   /** A word of the process's command line that proves the pid still names it (pids are reused). */
   marker: string;
+  /** The process that stops it gracefully: the one that started it, or took it over after that one died. */
+  owner: number;
   /** Whatever the starter needs to attach again (ports, data location). */
   details: Record<string, unknown>;
 }
@@ -61,8 +63,9 @@ export function stillRuns(record: DetachedRecord): boolean {
 export function readRecord(file: string): DetachedRecord | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<DetachedRecord>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.marker !== 'string') return undefined;
-    return { pid: parsed.pid, marker: parsed.marker, details: parsed.details ?? {} };
+    if (typeof parsed.pid !== 'number' || typeof parsed.marker !== 'string' || typeof parsed.owner !== 'number')
+      return undefined;
+    return { pid: parsed.pid, marker: parsed.marker, owner: parsed.owner, details: parsed.details ?? {} };
   } catch {
     return undefined;
   }
@@ -74,6 +77,18 @@ export function writeRecord(file: string, record: DetachedRecord): void {
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(record));
   fs.renameSync(temporary, file);
+}
+
+/**
+ * The recorded process, when it still runs and its owner does not: then this process takes it
+ * over (and records itself as the owner). While its owner lives it is that owner's, not ours.
+ */
+export function takeOver(file: string): DetachedRecord | undefined {
+  const record = readRecord(file);
+  if (!record || !stillRuns(record) || (record.owner !== process.pid && isAlive(record.owner))) return undefined;
+  const taken = { ...record, owner: process.pid };
+  writeRecord(file, taken);
+  return taken;
 }
 
 export function removeRecord(file: string, pid: number): void {

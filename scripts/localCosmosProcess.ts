@@ -3,11 +3,10 @@ import path from 'node:path';
 import { portAnswers } from '../host/azurite';
 import { StartupError } from '../host/config/startupError';
 import {
-  readRecord,
   removeRecord,
   spawnDetachedNode,
-  stillRuns,
   stopDetached,
+  takeOver,
   waitFor,
   writeRecord,
   type DetachedRecord,
@@ -47,20 +46,23 @@ export interface LocalCosmos {
  */
 export async function ensureLocalCosmos(port: number, root: string, entry: string): Promise<LocalCosmos> {
   const files = localCosmosFiles(root);
-  const previous = readRecord(files.pid);
-  const ours = previous !== undefined && stillRuns(previous) ? previous : undefined;
+  // Left running by an npm start that died; one whose npm start still runs is that one's to stop.
+  const ours = takeOver(files.pid);
   const stop = (record: DetachedRecord) => async (): Promise<void> => {
     await stopDetached(record.pid);
     removeRecord(files.pid, record.pid);
   };
   if (ours && ours.details.port === port) {
     if (await waitFor(ours.pid, () => portAnswers(port), 20_000)) return { origin: 'taken over', stop: stop(ours) };
+  } else if (ours) {
+    // Left behind on another port (COSMOS_ENDPOINT changed): it saves its data as it stops, and one starts here.
+    await stop(ours)();
   }
   if (await portAnswers(port)) return { origin: 'foreign', stop: async () => undefined };
   const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
   const logSinceStart = (): string => (fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').slice(from) : '');
   const pid = spawnDetachedNode([entry, '--port', String(port), '--data', files.data], files.log);
-  const record: DetachedRecord = { pid, marker: entry, details: { port } };
+  const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { port } };
   writeRecord(files.pid, record);
   if (!(await waitFor(pid, async () => logSinceStart().includes(READY_LINE), 30_000))) {
     await stopDetached(pid, 2_000);

@@ -138,3 +138,28 @@ describe('a host killed with -9 at random moments', () => {
     },
   );
 });
+
+describe('the Azurite a host started, while that host runs', () => {
+  it(
+    'is used by a second host of the same app, whose stop leaves it to the first',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+      const first = await startHostProcess(APP, env);
+      host = first;
+      const second = await startHostProcess(APP, env);
+      await second.stop();
+      const record = readRecord(azuriteFiles(APP).pid);
+      expect(record?.owner).toBe(first.child.pid);
+      expect(await portAnswers(10002)).toBe(true);
+      await first.stop();
+      host = undefined;
+      expect(record && isAlive(record.pid)).toBe(false);
+      expect(await portAnswers(10002)).toBe(false);
+    },
+  );
+});
