@@ -3,6 +3,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { StartupError } from './config/startupError';
+import {
+  removeRecord,
+  spawnDetachedNode,
+  stopDetached,
+  takeOver,
+  waitFor,
+  writeRecord,
+  type DetachedRecord,
+} from './detachedProcess';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -54,14 +63,9 @@ function azuriteEntry(searchFrom: string[]): string {
   }
 }
 
-/** Starts Azurite as its own process, so killing the host never kills the store. */
-export async function startAzurite(options: {
-  location: string | undefined;
-  ports?: { blob: number; queue: number; table: number };
-  searchFrom: string[];
-}): Promise<{ child: ChildProcess; ports: { blob: number; queue: number; table: number } }> {
-  const entry = azuriteEntry(options.searchFrom);
-  const ports = options.ports ?? { blob: 0, queue: 0, table: 0 };
+type Ports = { blob: number; queue: number; table: number };
+
+function azuriteArgs(entry: string, location: string | undefined, ports: Ports): string[] {
   const args = [
     entry,
     '--disableTelemetry',
@@ -74,12 +78,26 @@ export async function startAzurite(options: {
     '127.0.0.1',
   ];
   args.push('--blobPort', String(ports.blob), '--queuePort', String(ports.queue), '--tablePort', String(ports.table));
-  if (options.location) {
-    fs.mkdirSync(options.location, { recursive: true });
-    args.push('--location', options.location);
+  if (location) {
+    fs.mkdirSync(location, { recursive: true });
+    args.push('--location', location);
   } else {
     args.push('--inMemoryPersistence');
   }
+  return args;
+}
+
+/** Starts Azurite as a child process on the given (or free) ports, reading its output (tests, the benchmark). */
+export async function startAzurite(options: {
+  location: string | undefined;
+  ports?: Ports;
+  searchFrom: string[];
+}): Promise<{ child: ChildProcess; ports: Ports }> {
+  const args = azuriteArgs(
+    azuriteEntry(options.searchFrom),
+    options.location,
+    options.ports ?? { blob: 0, queue: 0, table: 0 },
+  );
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const found: Record<string, number> = {};
   let output = '';
@@ -122,27 +140,82 @@ export function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+const STANDARD: Ports = { blob: 10000, queue: 10001, table: 10002 };
+const standardPortsAnswer = async (): Promise<boolean[]> =>
+  Promise.all([portAnswers(STANDARD.blob), portAnswers(STANDARD.queue), portAnswers(STANDARD.table)]);
+
+/** The files of the Azurite a host starts for an app: its output and the pid file the next start reads. */
+export function azuriteFiles(appDir: string): { log: string; pid: string } {
+  const dir = path.join(appDir, '.azurite');
+  return { log: path.join(dir, 'azurite.log'), pid: path.join(dir, 'azurite.pid.json') };
+}
+
+/**
+ * Starts Azurite on the standard ports, detached: its own process group, output appended to a file,
+ * so it outlives a host killed with -9 (a pipe to a dead host would end it with EPIPE).
+ */
+async function startDetachedAzurite(
+  location: string | undefined,
+  files: { log: string; pid: string },
+  searchFrom: string[],
+): Promise<DetachedRecord> {
+  const entry = azuriteEntry(searchFrom);
+  const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
+  // --silent: no access log, so the file holds start-up and errors, not a line per request.
+  const pid = spawnDetachedNode([...azuriteArgs(entry, location, STANDARD), '--silent'], files.log);
+  const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { location: location ?? null } };
+  writeRecord(files.pid, record);
+  const ready = await waitFor(pid, async () => (await standardPortsAnswer()).every(Boolean), 20_000);
+  if (!ready) {
+    await stopDetached(pid, 2_000);
+    removeRecord(files.pid, pid);
+    const said = fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').slice(from).trim().slice(-500) : '';
+    throw new StartupError(
+      `Azurite did not start on 127.0.0.1:10000-10002 within 20 s (its log: ${files.log}). It said: ${said}`,
+    );
+  }
+  return record;
+}
+
+function stopRecorded(record: DetachedRecord, pidFile: string): () => Promise<void> {
+  return async () => {
+    await stopDetached(record.pid);
+    removeRecord(pidFile, record.pid);
+  };
+}
+
 /**
  * `UseDevelopmentStorage=true` means Azurite on 127.0.0.1:10000-10002, as with func: use one that
- * answers, else start the project's own. Any other connection string is used as given.
+ * answers, else start the project's own, detached, logging to <appDir>/.azurite/azurite.log. One a
+ * previous host of this app started (named by the pid file) is taken over: it survived that host's
+ * crash, and this host's graceful stop ends it. Any other connection string is used as given.
  */
 export async function attachStorage(
   connection: string,
-  location: string | undefined,
-  searchFrom: string[],
+  options: { location: string | undefined; appDir: string; searchFrom: string[] },
 ): Promise<StorageHandle> {
   if (!/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection)) {
     return { connectionString: connection, started: false, stop: async () => undefined };
   }
-  const standard = { blob: 10000, queue: 10001, table: 10002 };
-  const up = await Promise.all([portAnswers(standard.blob), portAnswers(standard.queue), portAnswers(standard.table)]);
-  if (up.every(Boolean))
-    return { connectionString: developmentConnectionString(standard), started: false, stop: async () => undefined };
+  const connectionString = developmentConnectionString(STANDARD);
+  const files = azuriteFiles(options.appDir);
+  // Left running by a host of this app that died; one whose host still runs is that host's to stop.
+  const ours = takeOver(files.pid);
+  let up = await standardPortsAnswer();
+  if (ours && !up.every(Boolean)) {
+    // Ours, but still starting (a host killed while it started) or stopping: wait for either.
+    await waitFor(ours.pid, async () => (up = await standardPortsAnswer()).every(Boolean), 20_000);
+    up = await standardPortsAnswer();
+  }
+  if (up.every(Boolean)) {
+    if (ours) return { connectionString, started: true, stop: stopRecorded(ours, files.pid) };
+    return { connectionString, started: false, stop: async () => undefined };
+  }
   if (up.some(Boolean)) {
     throw new StartupError(
       'Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.',
     );
   }
-  const { child } = await startAzurite({ location, ports: standard, searchFrom });
-  return { connectionString: developmentConnectionString(standard), started: true, stop: () => stopProcess(child) };
+  const record = await startDetachedAzurite(options.location, files, options.searchFrom);
+  return { connectionString, started: true, stop: stopRecorded(record, files.pid) };
 }

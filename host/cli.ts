@@ -7,7 +7,9 @@ import { consoleLogger } from './logging/hostLogger';
 const USAGE = `Usage: node dist/host/cli.js start [appDir] [--port 7071] [--in-memory] [--verbose] [--time-skipping]
 
 Runs a durable-functions 3.x app the way \`func start\` does, with its durable state in Azure
-Storage (Azurite, started when AzureWebJobsStorage=UseDevelopmentStorage=true and none answers).
+Storage (Azurite, started when AzureWebJobsStorage=UseDevelopmentStorage=true and none answers;
+that Azurite runs detached, logs to <appDir>/.azurite/azurite.log, outlives a crash of the host
+and is taken over by the next start; Ctrl-C stops it).
   --port N      port to serve on (default 7071)
   --in-memory   a started Azurite keeps nothing on disk (default: persist under <appDir>/.azurite)
   --verbose     log every function execution

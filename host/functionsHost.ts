@@ -79,7 +79,11 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
   const skippingClock = options.timeSkipping ? new SkippingClock() : undefined;
   const clock: Clock = skippingClock ?? systemClock;
   const config = loadHostConfig(options);
-  const storage = await attachStorage(config.storageConnection, config.azuriteLocation, [__dirname, config.appDir]);
+  const storage = await attachStorage(config.storageConnection, {
+    location: config.azuriteLocation,
+    appDir: config.appDir,
+    searchFrom: [__dirname, config.appDir],
+  });
   try {
     const store = new TableTaskHubStore(storage.connectionString, config.hubName);
     try {

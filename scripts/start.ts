@@ -1,41 +1,41 @@
 import path from 'node:path';
-import { createHttpServer } from '@vercel/cosmosdb-server';
-import { portAnswers } from '../host/azurite';
 import { applyLocalSettings } from '../host/config/hostConfig';
 import { StartupError } from '../host/config/startupError';
 import { startFunctionsHost } from '../host/functionsHost';
-import { seedDemoData } from '../src/services/seedData';
+import { ensureLocalCosmos } from './localCosmosProcess';
 
 /**
  * `npm start` for this app: the local host, plus the embedded Cosmos-protocol server when
- * COSMOS_ENDPOINT points at the local default and nothing answers there. That server keeps data
- * in memory only, so a fresh one gets the demo data; a Cosmos you run yourself is never seeded
- * behind your back (use `npm run seed`).
+ * COSMOS_ENDPOINT points at the local default and nothing answers there. That server runs detached
+ * like the host's Azurite and keeps its data in .cosmos/data.json (the demo data the first time),
+ * so the task hub and the saga data survive a restart together; a Cosmos you run yourself is never
+ * seeded behind your back (use `npm run seed`).
  */
 const ROOT = path.resolve(__dirname, '../..');
 
 async function startLocalCosmos(): Promise<(() => Promise<void>) | undefined> {
   const endpoint = new URL(process.env.COSMOS_ENDPOINT ?? 'http://127.0.0.1:8081');
   const local = endpoint.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
-  const port = Number(endpoint.port || 80);
-  if (!local || (await portAnswers(port))) return undefined;
-  const server = createHttpServer({ keepAlive: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const report = await seedDemoData();
-  console.log(
-    `Embedded Cosmos-protocol server on ${endpoint.origin} (in memory), demo data loaded: ${JSON.stringify(report)}`,
-  );
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!local) return undefined;
+  const cosmos = await ensureLocalCosmos(Number(endpoint.port || 80), ROOT, path.join(__dirname, 'localCosmos.js'));
+  if (cosmos.origin === 'taken over')
+    console.log(
+      `Embedded Cosmos-protocol server on ${endpoint.origin} still running from the previous start: using it.`,
+    );
+  return cosmos.stop;
 }
 
 async function main(): Promise<void> {
   applyLocalSettings(ROOT);
   const stopCosmos = await startLocalCosmos();
   const port = Number(process.env.PORT ?? 7071);
-  const host = await startFunctionsHost({ appDir: ROOT, port });
+  let host: Awaited<ReturnType<typeof startFunctionsHost>>;
+  try {
+    host = await startFunctionsHost({ appDir: ROOT, port });
+  } catch (error) {
+    await stopCosmos?.();
+    throw error;
+  }
   console.log(
     `\nTry: curl -i -X POST http://localhost:${host.port}/api/orders -H 'content-type: application/json' --data @examples/orders/order-ok.json\n`,
   );

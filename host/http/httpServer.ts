@@ -4,6 +4,7 @@ import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { StartupError } from '../config/startupError';
 import type { HostLogger } from '../logging/hostLogger';
 import { HttpProblem, methodNotAllowed, payloadTooLarge, writeProblem } from './problems';
+import { requestUrl } from './requestUrl';
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -30,15 +31,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const collect = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Stop keeping it, but do not destroy the socket: the 413 (which closes the connection) must reach the client.
+        req.off('data', collect);
+        chunks.length = 0;
+        req.pause();
         reject(payloadTooLarge(limit));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', collect);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -52,7 +57,7 @@ export class HttpServer {
     ignoreDuplicateSlashes: true,
     maxParamLength: 2048,
   });
-  private readonly server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
+  private readonly server = http.createServer({ keepAlive: true }, (req, res) => this.dispatch(req, res));
   /** Requests being handled now (time skipping waits for them). */
   inFlight = 0;
 
@@ -62,9 +67,8 @@ export class HttpServer {
 
   route(methods: string[], path: string, handler: RouteHandler): void {
     for (const method of methods) {
-      this.router.on(method.toUpperCase() as HTTPMethod, path, (req, res, params) => {
-        void this.run(handler, req, res, params as Record<string, string | undefined>);
-      });
+      // Dispatch finds the route and runs it itself (with the URL it checked), so the router's own handler is unused.
+      this.router.on(method.toUpperCase() as HTTPMethod, path, () => undefined, { handler });
     }
   }
 
@@ -91,33 +95,51 @@ export class HttpServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    const method = (req.method ?? 'GET').toUpperCase() as HTTPMethod;
-    if (this.router.find(method, path)) {
-      this.router.lookup(req, res);
-      return;
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const url = requestUrl(req);
+      if (url instanceof HttpProblem) {
+        req.resume();
+        writeProblem(res, url.status, url.message, url.headers);
+        return;
+      }
+      const path = url.pathname;
+      const method = (req.method ?? 'GET').toUpperCase() as HTTPMethod;
+      const found = this.router.find(method, path);
+      const store = found?.store as { handler?: RouteHandler } | undefined;
+      if (found && store?.handler) {
+        void this.run(store.handler, req, res, url, found.params as Record<string, string | undefined>);
+        return;
+      }
+      const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));
+      const problem =
+        allowed.length > 0
+          ? methodNotAllowed(allowed)
+          : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
+      req.resume();
+      writeProblem(res, problem.status, problem.message, problem.headers);
+    } catch (error) {
+      // Nothing a client sends may end the process: an unexpected failure here is answered and logged.
+      this.logger.error(
+        `${req.method} ${req.url} could not be routed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      req.resume();
+      writeProblem(res, 500, 'Something went wrong while routing your request.');
     }
-    const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));
-    const problem =
-      allowed.length > 0
-        ? methodNotAllowed(allowed)
-        : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
-    req.resume();
-    writeProblem(res, problem.status, problem.message, problem.headers);
   }
 
   private async run(
     handler: RouteHandler,
     req: IncomingMessage,
     res: ServerResponse,
+    url: URL,
     params: Record<string, string | undefined>,
   ): Promise<void> {
     let bodyRead = false;
     const ctx: RouteContext = {
       req,
       res,
-      url: new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`),
+      url,
       params,
       body: () => {
         bodyRead = true;

@@ -93,7 +93,7 @@ export function registerHttpTriggers(
       const trigger: RpcTypedData = {
         http: {
           method,
-          url: new URL(req.url ?? '/', origin).toString(),
+          url: url.toString(),
           headers: headersOf(req),
           query: Object.fromEntries(url.searchParams.entries()),
           params: named,

@@ -16,8 +16,9 @@ export const notFound = (message: string): HttpProblem => new HttpProblem(404, m
 export const gone = (message: string): HttpProblem => new HttpProblem(410, message);
 export const methodNotAllowed = (allowed: string[]): HttpProblem =>
   new HttpProblem(405, `Method not allowed; this route accepts ${allowed.join(', ')}.`, { Allow: allowed.join(', ') });
+/** Closes the connection after answering: the rest of the body is not read. */
 export const payloadTooLarge = (limit: number): HttpProblem =>
-  new HttpProblem(413, `The request body is larger than ${limit} bytes.`);
+  new HttpProblem(413, `The request body is larger than ${limit} bytes.`, { Connection: 'close' });
 
 /**
  * Writes an error body. The Durable HTTP API answers ASP.NET `HttpError` JSON (`Message`), which

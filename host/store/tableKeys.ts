@@ -39,6 +39,19 @@ export function escapeId(instanceId: string): string {
   return out;
 }
 
+/**
+ * Table keys hold 1 KiB (512 UTF-16 units in Azurite); a row key is the escaped id plus up to about
+ * 80 units of suffix. An id whose escaped form is longer than this could not be stored.
+ */
+export const MAX_ESCAPED_ID_LENGTH = 400;
+
+/** Why the store cannot hold this instance (or entity) id, or undefined when it can. */
+export function storedIdProblem(instanceId: string): string | undefined {
+  return escapeId(instanceId).length > MAX_ESCAPED_ID_LENGTH
+    ? `The id is too long to be stored: at most ${MAX_ESCAPED_ID_LENGTH} characters, where '^', '|' and control characters count twice.`
+    : undefined;
+}
+
 export const rowKeys = {
   instance: (id: string) => `${escapeId(id)}|I`,
   historyPrefix: (id: string, executionId: string) => `${escapeId(id)}|H|${executionId}|`,

@@ -11,6 +11,7 @@ import { PayloadBlobs } from './payloadBlobs';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
 import {
+  InvalidContinuationTokenError,
   StoreConflictError,
   type EpisodeCommit,
   type InstanceQuery,
@@ -28,6 +29,36 @@ type Row = TableEntityResult<Record<string, unknown>> & { partitionKey: string; 
 
 function conflict(error: unknown): boolean {
   return error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);
+}
+
+/**
+ * Our tokens wrap the table client's (base64 of {nextPartitionKey, nextRowKey}) in base64url. The
+ * client would throw a SyntaxError on garbage and send anything else on as headers, so a token is
+ * unwrapped and checked here first.
+ */
+function tableContinuationToken(token: string): string {
+  const refuse = (): never => {
+    throw new InvalidContinuationTokenError('The continuation token is not one this task hub handed out.');
+  };
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) refuse();
+  const inner = Buffer.from(token, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(inner)) refuse();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(inner, 'base64').toString('utf8'));
+  } catch {
+    return refuse();
+  }
+  const headerSafe = (value: unknown): boolean => typeof value === 'string' && /^[\x21-\x7e]{1,1024}$/.test(value);
+  const keys = parsed !== null && typeof parsed === 'object' ? Object.keys(parsed) : [];
+  const { nextPartitionKey, nextRowKey } = (parsed ?? {}) as Record<string, unknown>;
+  if (
+    keys.some((k) => k !== 'nextPartitionKey' && k !== 'nextRowKey') ||
+    !headerSafe(nextPartitionKey) ||
+    (nextRowKey !== undefined && !headerSafe(nextRowKey))
+  )
+    refuse();
+  return inner;
 }
 
 function asDate(value: unknown): Date {
@@ -319,12 +350,19 @@ export class TableTaskHubStore implements TaskHubStore {
     const pages = this.table
       .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
       .byPage({
-        maxPageSize: query.top ?? 100,
-        continuationToken: query.continuationToken
-          ? Buffer.from(query.continuationToken, 'base64url').toString('utf8')
-          : undefined,
+        // Table storage answers at most 1,000 entities a page (and refuses a larger $top); more follow the token.
+        maxPageSize: Math.min(query.top ?? 100, 1000),
+        continuationToken: query.continuationToken ? tableContinuationToken(query.continuationToken) : undefined,
       });
-    const page = (await pages.next()).value as (Row[] & { continuationToken?: string }) | undefined;
+    let page: (Row[] & { continuationToken?: string }) | undefined;
+    try {
+      page = (await pages.next()).value as (Row[] & { continuationToken?: string }) | undefined;
+    } catch (error) {
+      // Well-formed but naming no place in this table: the service refuses it with 400.
+      if (query.continuationToken && error instanceof RestError && error.statusCode === 400)
+        throw new InvalidContinuationTokenError('The continuation token is not one this task hub handed out.');
+      throw error;
+    }
     if (!page) return { records: [], continuationToken: undefined };
     const records = await Promise.all(page.map((row) => this.toRecord(row)));
     const token = page.continuationToken

@@ -55,6 +55,9 @@ export interface Versioned<T> {
 /** The instance changed under us (another host on the same hub, or a racing request). */
 export class StoreConflictError extends Error {}
 
+/** A continuation token this store did not hand out (mangled, from another hub, or made up). */
+export class InvalidContinuationTokenError extends Error {}
+
 /**
  * The durable state of one task hub. Implementations keep an episode atomic: history, the
  * instance record and the consumed messages change together.

@@ -28,6 +28,15 @@ export async function startOrder(
   settings: AppSettings,
   log: Log = () => undefined,
 ): Promise<HttpResponse | HttpResponseInit> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    return errorResponse(415, [
+      {
+        path: 'header:Content-Type',
+        message:
+          'must be application/json: orders are JSON, and a form or text body (which any web page can send without a CORS preflight) starts nothing',
+      },
+    ]);
+  }
   const validation = validateOrderRequest({
     // A declared oversize body is refused before it is read.
     contentLength: request.headers.get('content-length'),
@@ -104,6 +113,14 @@ async function findInstance(
 function sagaOrderOf(status: { readonly input: unknown }): unknown {
   const input = status.input;
   return input !== null && typeof input === 'object' ? (input as { order?: unknown }).order : undefined;
+}
+
+/**
+ * Only a JSON content type: browsers send text/plain, form and multipart bodies across sites
+ * without a preflight, so accepting them would let any page start sagas on a developer's host.
+ */
+function isJsonContentType(contentType: string | null): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType ?? '');
 }
 
 function oversizeDeclared(request: HttpRequest): boolean {

@@ -1,5 +1,6 @@
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { filterTime } from '../monitor/timestamps';
 import { sagaFigures } from '../saga/sagaFigures';
 import { sagaOrchestratorName } from '../saga/steps';
 
@@ -10,8 +11,11 @@ import { sagaOrchestratorName } from '../saga/steps';
 function timeParam(request: HttpRequest, name: string): Date | undefined | { error: string } {
   const value = request.query.get(name);
   if (value === null || value === '') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? { error: `${name} is not a date-time: '${value}'` } : date;
+  return (
+    filterTime(value) ?? {
+      error: `${name} must be an ISO 8601 time with a zone in the years 1 to 9999, such as 2025-03-01T10:00:00Z, not '${value.slice(0, 100)}'`,
+    }
+  );
 }
 
 export async function sagaMetrics(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

@@ -1,5 +1,5 @@
 import { FieldError } from '../saga/orderInput';
-import { epochMs } from './timestamps';
+import { filterTime } from './timestamps';
 
 // GET /api/monitor/instances?status=Running,Failed&createdFrom=…&createdTo=…&idPrefix=…&pageSize=…
 // &includeSteps=true&continuationToken=…: the query the page sends, checked before anything
@@ -126,15 +126,14 @@ function parseStatuses(values: readonly string[], errors: FieldError[]): Runtime
 function parseTime(params: URLSearchParams, name: string, errors: FieldError[]): Date | undefined {
   const value = params.get(name);
   if (value === null || value.trim() === '') return undefined;
-  const ms = epochMs(value);
-  if (ms === undefined) {
+  const time = filterTime(value);
+  if (time === undefined) {
     errors.push({
       path: `query:${name}`,
-      message: 'must be an ISO 8601 time with a zone, such as 2025-03-01T10:00:00Z',
+      message: 'must be an ISO 8601 time with a zone in the years 1 to 9999, such as 2025-03-01T10:00:00Z',
     });
-    return undefined;
   }
-  return new Date(ms);
+  return time;
 }
 
 function parsePageSize(value: string | null, errors: FieldError[]): number {

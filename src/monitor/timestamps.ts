@@ -17,6 +17,19 @@ export function epochMs(value: unknown): number | undefined {
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
+const firstFilterableMs = Date.parse('0001-01-01T00:00:00Z');
+const lastFilterableMs = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A zoned ISO time the Durable HTTP API can filter by: .NET's DateTime holds the years 1 to 9999,
+ * and outside them toISOString() writes "+010000-…", which the durable client puts into its query
+ * string unencoded. Undefined for anything else.
+ */
+export function filterTime(value: string): Date | undefined {
+  const ms = epochMs(value);
+  return ms === undefined || ms < firstFilterableMs || ms > lastFilterableMs ? undefined : new Date(ms);
+}
+
 /** The same instant as an ISO string with milliseconds, or undefined. */
 export function isoTime(value: unknown): string | undefined {
   const ms = epochMs(value);

@@ -2,13 +2,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { CosmosClient } from '@azure/cosmos';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portAnswers } from '../../host/azurite';
+import { azuriteFiles, portAnswers } from '../../host/azurite';
+import { isAlive, readRecord, stopDetached } from '../../host/detachedProcess';
+import { localCosmosFiles } from '../../scripts/localCosmosProcess';
+import { cosmosClientOptions, readCosmosSettings } from '../../src/services/cosmosClient';
 import { waitForStatus } from '../support/hostProcess';
+import { lockStandardPorts } from '../support/standardPortsLock';
 import { orderExample } from '../support/orderExamples';
 
 // `npm start` on a machine with nothing running: it must start Azurite (persisting under
-// .azurite/) and the embedded Cosmos server itself, and stop Azurite again on Ctrl-C. It needs
+// .azurite/) and the embedded Cosmos server (persisting to .cosmos/data.json) itself, both
+// detached so that they outlive npm start killed with -9, and stop both again on Ctrl-C. It needs
 // Azurite's standard ports, so it cannot run beside an Azurite a developer already has open.
 const ROOT = path.resolve(__dirname, '../..');
 const STANDARD_PORTS = [10000, 10001, 10002];
@@ -21,7 +27,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function startNpmStart(env: Record<string, string>): { stop(): Promise<void>; url: Promise<string>; output(): string } {
+interface NpmStart {
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  url: Promise<string>;
+  output(): string;
+}
+
+function startNpmStart(env: Record<string, string>): NpmStart {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/start.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -49,43 +62,160 @@ function startNpmStart(env: Record<string, string>): { stop(): Promise<void>; ur
       child.kill('SIGINT');
       await exited;
     },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 
 const azuriteDir = path.join(ROOT, '.azurite');
+const cosmosDir = path.join(ROOT, '.cosmos');
 const hadAzuriteDir = fs.existsSync(azuriteDir);
+const hadCosmosDir = fs.existsSync(cosmosDir);
+const clients: CosmosClient[] = [];
 
-afterAll(() => {
+afterAll(async () => {
+  for (const client of clients) client.dispose();
+  // Nothing detached outlives the tests, whatever failed above.
+  for (const file of [azuriteFiles(ROOT).pid, localCosmosFiles(ROOT).pid]) {
+    const record = readRecord(file);
+    if (record && isAlive(record.pid)) await stopDetached(record.pid);
+  }
   if (!hadAzuriteDir) fs.rmSync(azuriteDir, { recursive: true, force: true });
+  if (!hadCosmosDir) fs.rmSync(cosmosDir, { recursive: true, force: true });
 });
 
-describe('npm start on a machine with nothing running', () => {
-  it('starts Azurite and Cosmos itself, serves the saga, keeps state across a restart, and stops Azurite on Ctrl-C', async (context) => {
-    if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-      context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
-    const env = { PORT: '0', COSMOS_ENDPOINT: `http://127.0.0.1:${await freePort()}` };
-    let app = startNpmStart(env);
-    let url = await app.url;
-    expect(app.output()).toMatch(/Embedded Cosmos-protocol server on .* demo data loaded/);
-    const response = await fetch(`${url}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: orderExample('order-ok.json').body,
-    });
-    expect(response.status).toBe(202);
-    const { id } = (await response.json()) as { id: string };
-    expect(await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/${id}`)).toMatchObject({
-      runtimeStatus: 'Completed',
-    });
-    await app.stop();
-    expect(fs.existsSync(azuriteDir)).toBe(true);
-    expect((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)).toBe(false);
+async function nothingListens(cosmosPort: number): Promise<boolean> {
+  return !(await Promise.all([...STANDARD_PORTS, cosmosPort].map((p) => portAnswers(p)))).some(Boolean);
+}
 
-    app = startNpmStart(env);
-    url = await app.url;
-    expect(await (await fetch(`${url}/runtime/webhooks/durabletask/instances/${id}`)).json()).toMatchObject({
-      runtimeStatus: 'Completed',
-    });
-    await app.stop();
+interface SagaData {
+  keyboards: number;
+  aliceBalance: number;
+  payments: string[];
+}
+
+/** What the embedded Cosmos server holds of what order-ok.json touches. */
+async function sagaData(endpoint: string): Promise<SagaData> {
+  const client = new CosmosClient(
+    cosmosClientOptions(readCosmosSettings({ COSMOS_ENDPOINT: endpoint, COSMOS_KEY: 'local' })),
+  );
+  clients.push(client);
+  const db = client.database('durable-saga');
+  const { resource: stock } = await db
+    .container('inventory')
+    .item('SKU-KEYBOARD', 'SKU-KEYBOARD')
+    .read<{ available: number }>();
+  const { resource: account } = await db
+    .container('payments')
+    .item('cust-alice', 'cust-alice')
+    .read<{ balanceCents: number }>();
+  const { resources: payments } = await db
+    .container('payments')
+    .items.query<{ id: string }>("SELECT c.id FROM c WHERE STARTSWITH(c.id, 'payment-')")
+    .fetchAll();
+  return {
+    keyboards: stock?.available ?? NaN,
+    aliceBalance: account?.balanceCents ?? NaN,
+    payments: payments.map((p) => p.id).sort(),
+  };
+}
+
+async function orderOk(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: orderExample('order-ok.json').body,
   });
+  expect(response.status).toBe(202);
+  const { id } = (await response.json()) as { id: string };
+  expect(await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/${id}`)).toMatchObject({
+    runtimeStatus: 'Completed',
+  });
+  return id;
+}
+
+/** The monitor's view of the saga and Cosmos's must tell the same story: completed, one keyboard and 139.97 EUR gone. */
+async function expectAgreement(url: string, endpoint: string, id: string, before: SagaData): Promise<void> {
+  const monitor = (await (await fetch(`${url}/api/monitor/instances/${id}`)).json()) as { runtimeStatus: string };
+  expect(monitor.runtimeStatus).toBe('Completed');
+  expect(await sagaData(endpoint)).toEqual({
+    keyboards: before.keyboards - 1,
+    aliceBalance: before.aliceBalance - 13_997,
+    payments: [...before.payments, `payment-${id}`].sort(),
+  });
+}
+
+describe('npm start on a machine with nothing running', () => {
+  it(
+    'starts Azurite and Cosmos itself, keeps the task hub and the saga data together across a restart, and stops both on Ctrl-C',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      const cosmosPort = await freePort();
+      const endpoint = `http://127.0.0.1:${cosmosPort}`;
+      const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
+      let app = startNpmStart(env);
+      let url = await app.url;
+      expect(app.output()).toMatch(/Embedded Cosmos-protocol server ready on .*(demo data loaded|documents restored)/);
+      const before = await sagaData(endpoint);
+      const id = await orderOk(url);
+      await app.stop();
+      expect(fs.existsSync(azuriteDir)).toBe(true);
+      expect(fs.existsSync(localCosmosFiles(ROOT).data)).toBe(true);
+      expect(await nothingListens(cosmosPort)).toBe(true);
+
+      app = startNpmStart(env);
+      url = await app.url;
+      expect(app.output()).toMatch(/documents restored from/);
+      await expectAgreement(url, endpoint, id, before);
+      await app.stop();
+      expect(await nothingListens(cosmosPort)).toBe(true);
+    },
+  );
+
+  it(
+    'loses nothing when npm start is killed with -9: Azurite and Cosmos keep running, the next start takes them over and its Ctrl-C stops them',
+    { timeout: 300_000 },
+    async (context) => {
+      const release = await lockStandardPorts();
+      context.onTestFinished(release);
+      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
+        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      const cosmosPort = await freePort();
+      const endpoint = `http://127.0.0.1:${cosmosPort}`;
+      const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
+      let app = startNpmStart(env);
+      let url = await app.url;
+      const before = await sagaData(endpoint);
+      const id = await orderOk(url);
+      // A second saga killed in flight must finish after the restart, once.
+      const inFlight = await fetch(`${url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Idempotency-Key': `killed-${cosmosPort}` },
+        body: orderExample('order-ok.json').body,
+      });
+      expect(inFlight.status).toBe(202);
+      await app.kill();
+      expect(await portAnswers(10002)).toBe(true);
+      expect(await portAnswers(cosmosPort)).toBe(true);
+
+      app = startNpmStart(env);
+      url = await app.url;
+      expect(app.output()).toMatch(/still running from the previous start/);
+      await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/killed-${cosmosPort}`);
+      const after = { ...before, payments: [...before.payments, `payment-killed-${cosmosPort}`].sort() };
+      after.keyboards -= 1;
+      after.aliceBalance -= 13_997;
+      await expectAgreement(url, endpoint, id, after);
+      await app.stop();
+      expect(await nothingListens(cosmosPort)).toBe(true);
+      expect(fs.existsSync(azuriteFiles(ROOT).pid)).toBe(false);
+      expect(fs.existsSync(localCosmosFiles(ROOT).pid)).toBe(false);
+    },
+  );
 });

@@ -13,8 +13,20 @@ export interface ManagementUrls {
   resumePostUri: string;
 }
 
+/** The id as one path segment: percent-encoded, so any id makes a URL a header can carry (Location). */
+function pathSegment(id: string): string {
+  return id.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/gu, (ch) => {
+    try {
+      return encodeURIComponent(ch);
+    } catch {
+      // A lone surrogate has no UTF-8 form; U+FFFD stands in for it, as in a decoded URL.
+      return '%EF%BF%BD';
+    }
+  });
+}
+
 function managementUrls(origin: string, hubName: string, id: string): ManagementUrls {
-  const base = `${origin}${DURABLE_API_BASE}/instances/${id}`;
+  const base = `${origin}${DURABLE_API_BASE}/instances/${pathSegment(id)}`;
   const query = `taskHub=${hubName}&connection=Storage`;
   return {
     id,

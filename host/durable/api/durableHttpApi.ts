@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { HttpServer, RouteContext } from '../../http/httpServer';
 import { badRequest, gone, notFound } from '../../http/problems';
-import type { InstanceRecord } from '../../store/taskHubStore';
+import { InvalidContinuationTokenError, type InstanceQuery, type InstanceRecord } from '../../store/taskHubStore';
 import { historyEvents, OrchestrationStatus, type RuntimeStatus } from '../history/historyEvent';
 import type { Clock } from '../engine/clock';
 import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durableEngine';
@@ -11,6 +11,7 @@ import { isFinished } from '../engine/orchestrationEpisode';
 import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
 import { statusPayload, statusTime } from './statusPayload';
 import { entityIdOf, entityState, schedulerId } from '../engine/entityEpisode';
+import { storedIdProblem } from '../../store/tableKeys';
 
 interface ApiDependencies {
   engine: DurableEngine;
@@ -51,7 +52,7 @@ export function instanceIdProblem(id: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[/\\?#\u0000-\u001f\u007f-\u009f]/.test(id))
     return "The instance id must not contain '/', '\\', '?', '#' or control characters.";
-  return undefined;
+  return storedIdProblem(id);
 }
 
 function flag(url: URL, name: string, fallback: boolean): boolean {
@@ -62,11 +63,17 @@ function flag(url: URL, name: string, fallback: boolean): boolean {
   throw badRequest(`The query parameter ${name} must be true or false, not '${value}'.`);
 }
 
+/** .NET's DateTime range (years 1 to 9999): what the extension can parse and table storage can filter on. */
+const FIRST_DAY = new Date('0001-01-01T00:00:00Z').getTime();
+const LAST_MOMENT = new Date('9999-12-31T23:59:59.999Z').getTime();
+
 function dateParam(url: URL, name: string): Date | undefined {
   const value = url.searchParams.get(name);
   if (value === null || value === '') return undefined;
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) throw badRequest(`The query parameter ${name} is not a date: '${value}'.`);
+  if (date.getTime() < FIRST_DAY || date.getTime() > LAST_MOMENT)
+    throw badRequest(`The query parameter ${name} must be a date between the years 1 and 9999, not '${value}'.`);
   return date;
 }
 
@@ -87,6 +94,17 @@ function positiveInt(url: URL, name: string): number | undefined {
   if (!Number.isInteger(n) || n <= 0)
     throw badRequest(`The query parameter ${name} must be a positive whole number, not '${value}'.`);
   return n;
+}
+
+/** A page of instances; a continuation token the store does not know is the client's mistake (400). */
+async function queryPage(engine: DurableEngine, query: InstanceQuery): ReturnType<DurableEngine['queryInstances']> {
+  try {
+    return await engine.queryInstances(query);
+  } catch (error) {
+    if (error instanceof InvalidContinuationTokenError)
+      throw badRequest('The x-ms-continuation-token header is not a continuation token this task hub handed out.');
+    throw error;
+  }
 }
 
 /** JSON body text, re-serialized compactly as the extension stores it; empty means no input. */
@@ -140,14 +158,22 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     }
   };
 
+  /** The wait mode of a start or restart, read before anything starts so a bad value starts nothing. */
+  const waitMode = (ctx: RouteContext): { timeout: number | undefined; interval: number } => ({
+    timeout: positiveInt(ctx.url, 'timeout'),
+    interval: (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000,
+  });
+
   /** Answers 202 with the status URLs, or with wait mode the finished instance when it ends in time. */
-  const answerStarted = async (ctx: RouteContext, instanceId: string): Promise<void> => {
-    const timeout = positiveInt(ctx.url, 'timeout');
+  const answerStarted = async (
+    ctx: RouteContext,
+    instanceId: string,
+    { timeout, interval }: { timeout: number | undefined; interval: number },
+  ): Promise<void> => {
     const payload = checkStatusPayload(origin(ctx), hubName, instanceId);
     const accepted = (): void =>
       json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
     if (timeout === undefined) return accepted();
-    const interval = (positiveInt(ctx.url, 'pollingInterval') ?? 1) * 1000;
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const record = await engine.getRecord(instanceId);
@@ -172,6 +198,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const instanceId = ctx.params.id ?? randomUUID().replace(/-/g, '');
     const problem = instanceIdProblem(instanceId);
     if (problem) throw badRequest(problem);
+    const wait = waitMode(ctx);
     const input = await jsonBody(ctx, false);
     try {
       await engine.startInstance({
@@ -185,14 +212,14 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
-    await answerStarted(ctx, instanceId);
+    await answerStarted(ctx, instanceId, wait);
   };
 
   const list = async (ctx: RouteContext): Promise<void> => {
     checkHub(ctx);
     const showInput = flag(ctx.url, 'showInput', false);
     const token = ctx.req.headers['x-ms-continuation-token'];
-    const page = await engine.queryInstances({
+    const page = await queryPage(engine, {
       createdTimeFrom: dateParam(ctx.url, 'createdTimeFrom'),
       createdTimeTo: dateParam(ctx.url, 'createdTimeTo'),
       runtimeStatus: statusesParam(ctx.url),
@@ -291,6 +318,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/restart`, async (ctx) => {
     const record = await instance(ctx);
     const newId = flag(ctx.url, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : record.instanceId;
+    const wait = waitMode(ctx);
     try {
       await engine.startInstance({
         name: record.name,
@@ -303,7 +331,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
       throw error;
     }
-    await answerStarted(ctx, newId);
+    await answerStarted(ctx, newId, wait);
   });
   server.route(['POST'], `${base}/instances/:id/rewind`, async (ctx) => {
     const record = await instance(ctx);
@@ -325,6 +353,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   // Entities: read, list, signal (POST with ?op=), delete (signals the "delete" operation).
   const entityKey = (ctx: RouteContext): string => {
     const key = ctx.params.key ?? '';
+    const problem = storedIdProblem(schedulerId(ctx.params.name ?? '', key));
+    if (problem) throw badRequest(`The entity key is too long. ${problem}`);
     return key === '$' ? '' : key;
   };
   const entityFunction = (ctx: RouteContext): string => {
@@ -345,7 +375,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const name = entityFunction(ctx);
     const fetchState = flag(ctx.url, 'fetchState', false);
     const token = ctx.req.headers['x-ms-continuation-token'];
-    const page = await engine.queryInstances({
+    const page = await queryPage(engine, {
       instanceIdPrefix: schedulerId(name, ''),
       top: positiveInt(ctx.url, 'top') ?? 100,
       continuationToken: typeof token === 'string' && token.length > 0 ? token : undefined,

@@ -54,9 +54,14 @@ class FakeDurableClient implements OrderStarterClient {
   }
 }
 
-function post(body: string, headers: Record<string, string> = {}): HttpRequest {
+function post(body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }): HttpRequest {
   return new HttpRequest({ method: 'POST', url: 'http://localhost:7071/api/orders', body: { string: body }, headers });
 }
+
+const json = (headers: Record<string, string>): Record<string, string> => ({
+  'Content-Type': 'application/json',
+  ...headers,
+});
 
 async function bodyOf(response: HttpResponse | HttpResponseInit): Promise<unknown> {
   return response instanceof HttpResponse ? response.json() : response.jsonBody;
@@ -123,10 +128,41 @@ describe('POST /api/orders (startOrder)', () => {
     });
   });
 
+  it.each([
+    ['text/plain', 'text/plain;charset=UTF-8'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=x'],
+    ['JSON look-alike', 'application/jsonp'],
+  ])('refuses an order sent as %s with 415 and starts nothing', async (_kind, contentType) => {
+    const client = new FakeDurableClient();
+    const response = await startOrder(post(okBody, { 'Content-Type': contentType }), client, {});
+
+    expect(response.status).toBe(415);
+    expect(await bodyOf(response)).toEqual({
+      errors: [{ path: 'header:Content-Type', message: expect.stringMatching(/^must be application\/json/) }],
+    });
+    expect(client.started).toEqual([]);
+  });
+
+  it('refuses an order without a content type with 415 and starts nothing', async () => {
+    const client = new FakeDurableClient();
+    const response = await startOrder(post(okBody, {}), client, {});
+
+    expect(response.status).toBe(415);
+    expect(client.started).toEqual([]);
+  });
+
+  it('takes application/json with a charset', async () => {
+    const client = new FakeDurableClient();
+    const response = await startOrder(post(okBody, { 'Content-Type': 'Application/JSON; charset=utf-8' }), client, {});
+
+    expect(response.status).toBe(202);
+  });
+
   describe('with an Idempotency-Key', () => {
     it('names the instance after the key', async () => {
       const client = new FakeDurableClient();
-      const response = await startOrder(post(okBody, { 'Idempotency-Key': 'order-0001' }), client, {});
+      const response = await startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0001' })), client, {});
 
       expect(response.status).toBe(202);
       expect(client.started).toEqual(['order-0001']);
@@ -134,8 +170,8 @@ describe('POST /api/orders (startOrder)', () => {
 
     it('does not start a second saga when the request is repeated, and answers with the same URLs', async () => {
       const client = new FakeDurableClient();
-      const first = await startOrder(post(okBody, { 'Idempotency-Key': 'order-0001' }), client, {});
-      const second = await startOrder(post(okBody, { 'Idempotency-Key': 'order-0001' }), client, {});
+      const first = await startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0001' })), client, {});
+      const second = await startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0001' })), client, {});
 
       expect(second.status).toBe(202);
       expect(await bodyOf(second)).toEqual(await bodyOf(first));
@@ -145,8 +181,8 @@ describe('POST /api/orders (startOrder)', () => {
     it('treats the same order with its fields in another order as a repeat', async () => {
       const client = new FakeDurableClient();
       const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(okBody) as object).reverse()));
-      await startOrder(post(okBody, { 'Idempotency-Key': 'order-0001' }), client, {});
-      const second = await startOrder(post(reordered, { 'Idempotency-Key': 'order-0001' }), client, {});
+      await startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0001' })), client, {});
+      const second = await startOrder(post(reordered, json({ 'Idempotency-Key': 'order-0001' })), client, {});
 
       expect(second.status).toBe(202);
       expect(client.started).toEqual(['order-0001']);
@@ -155,8 +191,8 @@ describe('POST /api/orders (startOrder)', () => {
     it('answers two identical concurrent requests alike, with one saga', async () => {
       const client = new FakeDurableClient();
       const [a, b] = await Promise.all([
-        startOrder(post(okBody, { 'Idempotency-Key': 'order-0002' }), client, {}),
-        startOrder(post(okBody, { 'Idempotency-Key': 'order-0002' }), client, {}),
+        startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0002' })), client, {}),
+        startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0002' })), client, {}),
       ]);
 
       expect([a.status, b.status]).toEqual([202, 202]);
@@ -168,9 +204,9 @@ describe('POST /api/orders (startOrder)', () => {
 
     it('refuses with 409 when the key was used for a different order', async () => {
       const client = new FakeDurableClient();
-      await startOrder(post(okBody, { 'Idempotency-Key': 'order-0003' }), client, {});
+      await startOrder(post(okBody, json({ 'Idempotency-Key': 'order-0003' })), client, {});
       const other = orderExample('order-rejected-at-c-not-served.json').body;
-      const response = await startOrder(post(other, { 'Idempotency-Key': 'order-0003' }), client, {});
+      const response = await startOrder(post(other, json({ 'Idempotency-Key': 'order-0003' })), client, {});
 
       expect(response.status).toBe(409);
       expect(await bodyOf(response)).toEqual({
@@ -189,7 +225,11 @@ describe('POST /api/orders (startOrder)', () => {
     });
 
     it('refuses a key with characters an instance id cannot have', async () => {
-      const response = await startOrder(post(okBody, { 'Idempotency-Key': 'a/b?c' }), new FakeDurableClient(), {});
+      const response = await startOrder(
+        post(okBody, json({ 'Idempotency-Key': 'a/b?c' })),
+        new FakeDurableClient(),
+        {},
+      );
 
       expect(response.status).toBe(400);
       expect(await bodyOf(response)).toEqual({

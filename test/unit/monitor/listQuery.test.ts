@@ -63,6 +63,10 @@ describe('the instance list filters', () => {
     expect(errorPaths('createdFrom=2025-03-01T10:00:00')).toEqual(['query:createdFrom']);
     expect(errorPaths('createdTo=yesterday')).toEqual(['query:createdTo']);
     expect(errorPaths('createdFrom=2025-03-01T10:00:00.1234567Z')).toEqual([]);
+    // Outside the years 1 to 9999 the Durable HTTP API cannot filter (and the client would send "+010000-…").
+    expect(errorPaths('createdFrom=0000-01-01T00:00:00Z')).toEqual(['query:createdFrom']);
+    expect(errorPaths('createdTo=9999-12-31T23:30:00-01:00')).toEqual(['query:createdTo']);
+    expect(errorPaths('createdTo=9999-12-31T23:30:00Z')).toEqual([]);
   });
 
   it('refuses a range that ends before it starts', () => {

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { portAnswers } from '../host/azurite';
+import { StartupError } from '../host/config/startupError';
+import {
+  removeRecord,
+  spawnDetachedNode,
+  stopDetached,
+  takeOver,
+  waitFor,
+  writeRecord,
+  type DetachedRecord,
+} from '../host/detachedProcess';
+
+// How `npm start` runs its embedded Cosmos-protocol server: detached (scripts/localCosmos.ts), so
+// that, like Azurite, it outlives `npm start` killed with -9; the next start takes it over through
+// the pid file, and a graceful stop ends it after it saved its data.
+
+/** What scripts/localCosmos.ts prints once its data is loaded and it serves. */
+export const READY_LINE = 'Cosmos-protocol server ready on';
+
+export interface LocalCosmosFiles {
+  data: string;
+  log: string;
+  pid: string;
+}
+
+export function localCosmosFiles(root: string): LocalCosmosFiles {
+  const dir = path.join(root, '.cosmos');
+  return {
+    data: path.join(dir, 'data.json'),
+    log: path.join(dir, 'server.log'),
+    pid: path.join(dir, 'server.pid.json'),
+  };
+}
+
+export interface LocalCosmos {
+  /** How it came to be: started now, taken over from a previous start, or someone else's (left alone). */
+  origin: 'started' | 'taken over' | 'foreign';
+  stop(): Promise<void>;
+}
+
+/**
+ * The local Cosmos server on this port: the one a previous `npm start` left running, one that is
+ * not ours (used, never stopped), or a new one started from the snapshot (or the demo data).
+ */
+export async function ensureLocalCosmos(port: number, root: string, entry: string): Promise<LocalCosmos> {
+  const files = localCosmosFiles(root);
+  // Left running by an npm start that died; one whose npm start still runs is that one's to stop.
+  const ours = takeOver(files.pid);
+  const stop = (record: DetachedRecord) => async (): Promise<void> => {
+    await stopDetached(record.pid);
+    removeRecord(files.pid, record.pid);
+  };
+  if (ours && ours.details.port === port) {
+    if (await waitFor(ours.pid, () => portAnswers(port), 20_000)) return { origin: 'taken over', stop: stop(ours) };
+  } else if (ours) {
+    // Left behind on another port (COSMOS_ENDPOINT changed): it saves its data as it stops, and one starts here.
+    await stop(ours)();
+  }
+  if (await portAnswers(port)) return { origin: 'foreign', stop: async () => undefined };
+  const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
+  const logSinceStart = (): string => (fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').slice(from) : '');
+  const pid = spawnDetachedNode([entry, '--port', String(port), '--data', files.data], files.log);
+  const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { port } };
+  writeRecord(files.pid, record);
+  if (!(await waitFor(pid, async () => logSinceStart().includes(READY_LINE), 30_000))) {
+    await stopDetached(pid, 2_000);
+    removeRecord(files.pid, pid);
+    throw new StartupError(
+      `The embedded Cosmos-protocol server did not start (its log: ${files.log}): ${logSinceStart().trim().slice(-800)}`,
+    );
+  }
+  const ready = logSinceStart()
+    .split('\n')
+    .find((line) => line.includes(READY_LINE));
+  console.log(`Embedded ${ready}`);
+  return { origin: 'started', stop: stop(record) };
+}
