@@ -3,6 +3,8 @@ import { FunctionRegistry, type RegisteredFunction } from './app/functionRegistr
 import { FunctionInvoker } from './app/invokeFunction';
 import { loadApp } from './app/loadApp';
 import { attachStorage } from './azurite';
+import { StorageBindings } from './bindings/storageBindings';
+import { StorageConnections } from './bindings/storageConnections';
 import { loadHostConfig, type HostConfig, type HostFlags } from './config/hostConfig';
 import { StartupError } from './config/startupError';
 import { durableClientBinding } from './durable/api/clientBinding';
@@ -18,8 +20,13 @@ import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
 import { HostMetrics } from './metrics/hostMetrics';
 import { TableTaskHubStore } from './store/tableTaskHubStore';
+import { Blobs } from './storageServices/blobs';
+import { Queues } from './storageServices/queues';
+import { functionsHostId, TimerStatusStore } from './triggers/timerStatusStore';
+import { TriggerListeners } from './triggers/triggerListeners';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
+import type { RpcTypedData } from './app/invokeFunction';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -95,13 +102,48 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     };
     const registry = new FunctionRegistry(registrations);
     const invoker = new FunctionInvoker(registrations, logger);
-    await invoker.runAppStartHooks(config.appDir);
+    const connections = new StorageConnections(process.env, storage.connectionString);
+    const blobs = new Blobs();
+    const queues = new Queues();
+    let triggersRef: TriggerListeners | undefined;
+    invoker.useBindings(
+      new StorageBindings(registry.all(), {
+        connections,
+        blobs,
+        queues,
+        clock,
+        env: process.env,
+        queueWritten: (connection, queue) => triggersRef?.queueWritten(connection, queue),
+      }),
+    );
 
     let isIdle = (): boolean => false;
     const timers = new TimerScheduler(
       clock,
       skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined,
     );
+    let rpcOrigin = '';
+    const clientInputs = (fn: RegisteredFunction, publicOrigin: string): { name: string; data: RpcTypedData }[] =>
+      fn.clientBindingNames.map((name) => ({
+        name,
+        data: { json: JSON.stringify(durableClientBinding(publicOrigin, rpcOrigin, config.hubName)) },
+      }));
+    const triggers = new TriggerListeners(registry, {
+      scheduler: timers,
+      clock,
+      queues,
+      connections,
+      statusStore: new TimerStatusStore(blobs, storage.connectionString, functionsHostId(process.env)),
+      queueOptions: config.queues,
+      env: process.env,
+      invocations: {
+        invoker,
+        logger,
+        clientInputs: (fn) => clientInputs(fn, `http://localhost:${new URL(rpcOrigin).port}`),
+      },
+    });
+    triggersRef = triggers;
+    await invoker.runAppStartHooks(config.appDir);
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
     const metrics: HostMetrics = new HostMetrics({
@@ -133,7 +175,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     activitiesRef = activities;
     const server = new HttpServer(logger);
     metrics.serve(server);
-    isIdle = () => engine.isIdle() && server.inFlight === 0;
+    isIdle = () => engine.isIdle() && server.inFlight === 0 && triggers.inFlight === 0;
     registerDurableHttpApi(server, {
       engine,
       registry,
@@ -141,17 +183,12 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       hubName: config.hubName,
       defaultVersion: config.durable.versioning.defaultVersion,
     });
-    let rpcOrigin = '';
     const table = registerHttpTriggers(
       server,
       registry.ofKind('http'),
       config.routePrefix,
       invoker,
-      (fn, requestOrigin) =>
-        fn.clientBindingNames.map((name) => ({
-          name,
-          data: { json: JSON.stringify(durableClientBinding(requestOrigin, rpcOrigin, config.hubName)) },
-        })),
+      clientInputs,
       logger,
     );
     const port = await server.listen(config.port, config.bindAddress);
@@ -159,6 +196,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();
+    await triggers.start();
     if (skippingClock)
       logger.warn('Time skipping is on: durable timers fire as soon as nothing else can run (for tests only).');
     if (recovered.instances + recovered.messages > 0) {
@@ -188,6 +226,8 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       stop: async () => {
         if (stopped) return;
         stopped = true;
+        // Trigger invocations may still call the durable client, which this server answers.
+        await triggers.stop();
         await server.close();
         await engine.stop();
         await invoker

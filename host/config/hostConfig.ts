@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { VersionFailureStrategy, VersionMatchStrategy, VersioningPolicy } from '../durable/engine/versioning';
+import { readQueueOptions, type QueueOptions } from '../triggers/queueOptions';
 import { StartupError } from './startupError';
 
 /** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
@@ -18,6 +19,8 @@ export interface HostConfig {
   azuriteLocation: string | undefined;
   packageMain: string;
   durable: DurableOptions;
+  /** `extensions.queues`: batching, polling and poison settings of queue triggers. */
+  queues: QueueOptions;
 }
 
 export interface DurableOptions {
@@ -37,6 +40,7 @@ interface HostJson {
   version?: string;
   extensions?: {
     http?: { routePrefix?: string };
+    queues?: Record<string, unknown>;
     durableTask?: {
       hubName?: string;
       maxConcurrentActivityFunctions?: number | string;
@@ -161,6 +165,7 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     storageConnection,
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
+    queues: readQueueOptions(hostJson.extensions?.queues),
     durable: {
       maxConcurrentActivityFunctions: positive(
         durableTask.maxConcurrentActivityFunctions,
