@@ -1,11 +1,11 @@
 import type { RegisteredFunction } from '../app/functionRegistry';
 import type { Invocation, RpcTypedData } from '../app/invokeFunction';
-import type { RpcBinding } from '../app/coreModule';
 import { StartupError } from '../config/startupError';
 import type { Clock } from '../durable/engine/clock';
 import type { Blobs } from '../storageServices/blobs';
 import type { Queues } from '../storageServices/queues';
-import { resolveAppSettings, resolveBindingPath, type BindingData } from './bindingExpressions';
+import { resolveBindingPath, type BindingData } from './bindingExpressions';
+import { queueNameOf, withAppSettings } from './bindingSettings';
 import { bindingDataOf } from './bindingData';
 import { encodeQueueMessage } from './queueMessageText';
 import type { StorageConnections } from './storageConnections';
@@ -45,27 +45,6 @@ export interface StorageBindingServices {
   queueWritten?: (connectionString: string, queueName: string) => void;
 }
 
-const QUEUE_NAME = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
-
-/** A queue name as the extension accepts it (`%setting%` resolved), or a StartupError naming the function. */
-function withSettings(text: string, fnName: string, env: NodeJS.ProcessEnv): string {
-  try {
-    return resolveAppSettings(text, env, `Function '${fnName}'`);
-  } catch (error) {
-    throw new StartupError((error as Error).message);
-  }
-}
-
-export function queueNameOf(binding: RpcBinding, fnName: string, env: NodeJS.ProcessEnv): string {
-  const raw = typeof binding.queueName === 'string' ? binding.queueName : '';
-  const name = withSettings(raw, fnName, env).toLowerCase();
-  if (!QUEUE_NAME.test(name))
-    throw new StartupError(
-      `Function '${fnName}': queue name "${raw}" is not valid (3-63 lowercase letters, digits and single hyphens).`,
-    );
-  return name;
-}
-
 function describeBindings(fn: RegisteredFunction, services: StorageBindingServices): FunctionBindings {
   const result: FunctionBindings = { inputs: [], outputs: [] };
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
@@ -80,7 +59,7 @@ function describeBindings(fn: RegisteredFunction, services: StorageBindingServic
       const blob: BlobBinding = {
         kind: 'blob',
         name,
-        path: withSettings(path, fn.name, services.env),
+        path: withAppSettings(path, fn.name, services.env),
         connectionString: services.connections.resolve(binding.connection, fn.name),
         dataType: typeof binding.dataType === 'string' ? binding.dataType.toLowerCase() : undefined,
       };

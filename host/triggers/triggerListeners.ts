@@ -1,5 +1,5 @@
 import type { FunctionRegistry, RegisteredFunction } from '../app/functionRegistry';
-import { queueNameOf } from '../bindings/storageBindings';
+import { queueNameOf } from '../bindings/bindingSettings';
 import type { StorageConnections } from '../bindings/storageConnections';
 import { StartupError } from '../config/startupError';
 import type { Clock } from '../durable/engine/clock';
