@@ -22,7 +22,7 @@ function propertiesOf(value: unknown): Record<string, unknown> {
 /**
  * The names a binding path can use, as the Functions host offers them: the trigger's metadata
  * (a queue message's id, dequeueCount, ...), the properties of a JSON payload (a queue message,
- * an activity's input, an HTTP body), and an HTTP request's route parameters and query.
+ * an activity's input, an HTTP body), and an HTTP request's route parameters, query and headers.
  */
 export function bindingDataOf(invocation: Invocation): BindingData {
   const data: Record<string, unknown> = {};
@@ -31,6 +31,7 @@ export function bindingDataOf(invocation: Invocation): BindingData {
     const http = trigger.http as {
       params?: Record<string, string>;
       query?: Record<string, string>;
+      headers?: Record<string, string>;
       body?: { bytes?: Uint8Array };
     };
     const bytes = http.body?.bytes;
@@ -42,6 +43,7 @@ export function bindingDataOf(invocation: Invocation): BindingData {
       }
     }
     data.query = http.query ?? {};
+    data.headers = http.headers ?? {};
     Object.assign(data, http.params ?? {});
   } else {
     Object.assign(data, propertiesOf(valueOf(trigger)));

@@ -30,14 +30,15 @@ export function resolveAppSettings(template: string, env: NodeJS.ProcessEnv, wha
 }
 
 /**
- * `{name}`, `{a.b}`, `{rand-guid}` and `{DateTime}` in a binding path, from the trigger data, as
+ * `{name}`, `{a.b}`, `{rand-guid}` / `{sys.randguid}` and `{DateTime}` / `{sys.utcnow}` in a binding path, from the trigger data, as
  * the Functions host resolves them per invocation.
  */
 export function resolveBindingPath(template: string, data: BindingData, now: Date): string {
   return template.replace(/\{([^{}]+)\}/g, (_, expression: string) => {
     const name = expression.trim();
-    if (name.toLowerCase() === 'rand-guid') return randomUUID();
-    if (name.toLowerCase() === 'datetime') return now.toISOString();
+    const lower = name.toLowerCase();
+    if (lower === 'rand-guid' || lower === 'sys.randguid') return randomUUID();
+    if (lower === 'datetime' || lower === 'sys.utcnow') return now.toISOString();
     const value = lookup(data, name);
     if (value === undefined || value === null || typeof value === 'object')
       throw new BindingExpressionError(`No value for named parameter '${name}'.`);

@@ -6,13 +6,25 @@ import { isDisabled } from '../../../../host/triggers/triggerInvocations';
 const fn = { name: 'copyFile' } as RegisteredFunction;
 
 describe('the data binding paths can name', () => {
-  it('offers an HTTP request its route parameters, query and JSON body properties', () => {
+  it('offers an HTTP request its route parameters, query, headers and JSON body properties', () => {
     const body = new TextEncoder().encode('{"tenant":"acme","folder":"from-body"}');
     const data = bindingDataOf({
       fn,
-      trigger: { http: { params: { folder: 'recipes' }, query: { name: 'pancakes' }, body: { bytes: body } } },
+      trigger: {
+        http: {
+          params: { folder: 'recipes' },
+          query: { name: 'pancakes' },
+          headers: { 'x-tenant': 't1' },
+          body: { bytes: body },
+        },
+      },
     });
-    expect(data).toMatchObject({ tenant: 'acme', folder: 'recipes', query: { name: 'pancakes' } });
+    expect(data).toMatchObject({
+      tenant: 'acme',
+      folder: 'recipes',
+      query: { name: 'pancakes' },
+      headers: { 'x-tenant': 't1' },
+    });
   });
 
   it("offers an activity its input's properties and the trigger metadata", () => {

@@ -10,9 +10,11 @@ describe('binding paths resolved from trigger data', () => {
     expect(resolveBindingPath('receipts/{tenant}/{id}-{query.name}.json', data, now)).toBe('receipts/acme/m-1-x.json');
   });
 
-  it('offers {rand-guid} and {DateTime}', () => {
+  it('offers {rand-guid}, {sys.randguid}, {DateTime} and {sys.utcnow}', () => {
     expect(resolveBindingPath('out/{rand-guid}', {}, now)).toMatch(/^out\/[0-9a-f-]{36}$/);
+    expect(resolveBindingPath('out/{sys.randguid}', {}, now)).toMatch(/^out\/[0-9a-f-]{36}$/);
     expect(resolveBindingPath('out/{DateTime}', {}, now)).toBe('out/2026-01-02T03:04:05.000Z');
+    expect(resolveBindingPath('out/{sys.utcnow}', {}, now)).toBe('out/2026-01-02T03:04:05.000Z');
   });
 
   it('names the parameter the trigger did not carry', () => {
