@@ -135,6 +135,9 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       connections,
       statusStore: new TimerStatusStore(blobs, storage.connectionString, functionsHostId(process.env)),
       queueOptions: config.queues,
+      blobs,
+      hostConnectionString: storage.connectionString,
+      hostId: functionsHostId(process.env),
       env: process.env,
       invocations: {
         invoker,

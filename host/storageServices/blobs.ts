@@ -8,6 +8,14 @@ export function splitBlobPath(blobPath: string): { container: string; blob: stri
   return { container: blobPath.slice(0, slash), blob: blobPath.slice(slash + 1) };
 }
 
+export interface BlobVersion {
+  name: string;
+  etag: string;
+  contentLength: number;
+  lastModified: Date;
+  metadata: Record<string, string>;
+}
+
 /** Blob reads and writes for bindings (the protocol side; which blob to use is the caller's business). */
 export class Blobs {
   private readonly clients = new Map<string, BlobServiceClient>();
@@ -30,6 +38,39 @@ export class Blobs {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Every blob in the container whose name starts with `prefix`; none when the container does not exist. */
+  async list(connectionString: string, container: string, prefix: string): Promise<BlobVersion[]> {
+    const found: BlobVersion[] = [];
+    try {
+      for await (const item of this.service(connectionString)
+        .getContainerClient(container)
+        .listBlobsFlat({ prefix: prefix === '' ? undefined : prefix, includeMetadata: true })) {
+        found.push({
+          name: item.name,
+          etag: item.properties.etag ?? '',
+          contentLength: item.properties.contentLength ?? 0,
+          lastModified: item.properties.lastModified,
+          metadata: item.metadata ?? {},
+        });
+      }
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return [];
+      throw error;
+    }
+    return found;
+  }
+
+  async exists(connectionString: string, blobPath: string): Promise<boolean> {
+    const { container, blob } = splitBlobPath(blobPath);
+    return this.service(connectionString).getContainerClient(container).getBlobClient(blob).exists();
+  }
+
+  /** The blob's URL, as a blob trigger's metadata carries it. */
+  url(connectionString: string, blobPath: string): string {
+    const { container, blob } = splitBlobPath(blobPath);
+    return this.service(connectionString).getContainerClient(container).getBlobClient(blob).url;
   }
 
   /** Writes the whole blob, creating its container on first use as the extension does. */

@@ -30,6 +30,13 @@ export function storageProbe(connectionString: string) {
       const blob = blobs.getContainerClient(container).getBlobClient(rest.join('/'));
       return (await blob.exists()) ? blob.downloadToBuffer() : undefined;
     },
+    async listBlobs(container: string, prefix: string): Promise<string[]> {
+      const client = blobs.getContainerClient(container);
+      if (!(await client.exists())) return [];
+      const names: string[] = [];
+      for await (const item of client.listBlobsFlat({ prefix })) names.push(item.name);
+      return names;
+    },
     async writeBlob(path: string, content: string): Promise<void> {
       const [container, ...rest] = path.split('/');
       const client = blobs.getContainerClient(container);

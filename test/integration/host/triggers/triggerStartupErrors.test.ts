@@ -72,9 +72,14 @@ describe('the host refuses, with one line naming the function, what it would oth
       /Function 'events' has a trigger of type 'eventHubTrigger', which this host cannot run/,
     ],
     [
-      'a blob trigger',
-      `app.storageBlob('uploads', { path: 'uploads/{name}', connection: '', handler: () => {} });`,
-      /Function 'uploads' has a trigger of type 'blobTrigger', which this host cannot run/,
+      'a blob trigger fed by Event Grid',
+      `app.storageBlob('uploads', { path: 'uploads/{name}', source: 'EventGrid', connection: '', handler: () => {} });`,
+      /Function 'uploads' has a blob trigger with source EventGrid, which needs an Event Grid subscription/,
+    ],
+    [
+      'a blob trigger path with a container Azure Storage refuses',
+      `app.storageBlob('uploads', { path: 'Up_Loads/{name}', connection: '', handler: () => {} });`,
+      /Function 'uploads': blob trigger path "Up_Loads\/\{name\}" is not valid: container "Up_Loads"/,
     ],
     [
       'a Cosmos DB output binding',
