@@ -3,8 +3,6 @@ import { FunctionRegistry, type RegisteredFunction } from './app/functionRegistr
 import { FunctionInvoker } from './app/invokeFunction';
 import { loadApp } from './app/loadApp';
 import { attachStorage } from './azurite';
-import { StorageBindings } from './bindings/storageBindings';
-import { StorageConnections } from './bindings/storageConnections';
 import { loadHostConfig, type HostConfig, type HostFlags } from './config/hostConfig';
 import { StartupError } from './config/startupError';
 import { durableClientBinding } from './durable/api/clientBinding';
@@ -20,10 +18,7 @@ import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
 import { HostMetrics } from './metrics/hostMetrics';
 import { TableTaskHubStore } from './store/tableTaskHubStore';
-import { Blobs } from './storageServices/blobs';
-import { Queues } from './storageServices/queues';
-import { functionsHostId, TimerStatusStore } from './triggers/timerStatusStore';
-import { TriggerListeners } from './triggers/triggerListeners';
+import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
 import type { RpcTypedData } from './app/invokeFunction';
@@ -102,20 +97,6 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     };
     const registry = new FunctionRegistry(registrations);
     const invoker = new FunctionInvoker(registrations, logger);
-    const connections = new StorageConnections(process.env, storage.connectionString);
-    const blobs = new Blobs();
-    const queues = new Queues();
-    let triggersRef: TriggerListeners | undefined;
-    invoker.useBindings(
-      new StorageBindings(registry.all(), {
-        connections,
-        blobs,
-        queues,
-        clock,
-        env: process.env,
-        queueWritten: (connection, queue) => triggersRef?.queueWritten(connection, queue),
-      }),
-    );
 
     let isIdle = (): boolean => false;
     const timers = new TimerScheduler(
@@ -128,24 +109,18 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
         name,
         data: { json: JSON.stringify(durableClientBinding(publicOrigin, rpcOrigin, config.hubName)) },
       }));
-    const triggers = new TriggerListeners(registry, {
-      scheduler: timers,
+    const triggers = attachTriggersAndBindings({
+      registry,
+      invoker,
       clock,
-      queues,
-      connections,
-      statusStore: new TimerStatusStore(blobs, storage.connectionString, functionsHostId(process.env)),
+      scheduler: timers,
+      storageConnection: storage.connectionString,
       queueOptions: config.queues,
-      blobs,
-      hostConnectionString: storage.connectionString,
-      hostId: functionsHostId(process.env),
       env: process.env,
-      invocations: {
-        invoker,
-        logger,
-        clientInputs: (fn) => clientInputs(fn, `http://localhost:${new URL(rpcOrigin).port}`),
-      },
+      logger,
+      // Functions other than HTTP ones name this host as the extension names the app's own URL.
+      clientInputs: (fn) => clientInputs(fn, `http://localhost:${new URL(rpcOrigin).port}`),
     });
-    triggersRef = triggers;
     await invoker.runAppStartHooks(config.appDir);
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
