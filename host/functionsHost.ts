@@ -18,8 +18,10 @@ import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
 import { HostMetrics } from './metrics/hostMetrics';
 import { TableTaskHubStore } from './store/tableTaskHubStore';
+import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
+import type { RpcTypedData } from './app/invokeFunction';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -99,13 +101,31 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     };
     const registry = new FunctionRegistry(registrations);
     const invoker = new FunctionInvoker(registrations, logger, config.logLevels);
-    await invoker.runAppStartHooks(config.appDir);
 
     let isIdle = (): boolean => false;
     const timers = new TimerScheduler(
       clock,
       skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined,
     );
+    let rpcOrigin = '';
+    const clientInputs = (fn: RegisteredFunction, publicOrigin: string): { name: string; data: RpcTypedData }[] =>
+      fn.clientBindingNames.map((name) => ({
+        name,
+        data: { json: JSON.stringify(durableClientBinding(publicOrigin, rpcOrigin, config.hubName)) },
+      }));
+    const triggers = attachTriggersAndBindings({
+      registry,
+      invoker,
+      clock,
+      scheduler: timers,
+      storageConnection: storage.connectionString,
+      queueOptions: config.queues,
+      env: process.env,
+      logger,
+      // Functions other than HTTP ones name this host as the extension names the app's own URL.
+      clientInputs: (fn) => clientInputs(fn, `http://localhost:${new URL(rpcOrigin).port}`),
+    });
+    await invoker.runAppStartHooks(config.appDir);
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
     const metrics: HostMetrics = new HostMetrics({
@@ -137,7 +157,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     activitiesRef = activities;
     const server = new HttpServer(logger);
     metrics.serve(server);
-    isIdle = () => engine.isIdle() && server.inFlight === 0;
+    isIdle = () => engine.isIdle() && server.inFlight === 0 && triggers.inFlight === 0;
     registerDurableHttpApi(server, {
       engine,
       registry,
@@ -145,17 +165,12 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       hubName: config.hubName,
       defaultVersion: config.durable.versioning.defaultVersion,
     });
-    let rpcOrigin = '';
     const table = registerHttpTriggers(
       server,
       registry.ofKind('http'),
       config.routePrefix,
       invoker,
-      (fn, requestOrigin) =>
-        fn.clientBindingNames.map((name) => ({
-          name,
-          data: { json: JSON.stringify(durableClientBinding(requestOrigin, rpcOrigin, config.hubName)) },
-        })),
+      clientInputs,
       logger,
     );
     const port = await server.listen(config.port, config.bindAddress);
@@ -163,6 +178,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();
+    await triggers.start();
     if (skippingClock)
       logger.warn('Time skipping is on: durable timers fire as soon as nothing else can run (for tests only).');
     if (recovered.instances + recovered.messages > 0) {
@@ -192,6 +208,8 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       stop: async () => {
         if (stopped) return;
         stopped = true;
+        // Trigger invocations may still call the durable client, which this server answers.
+        await triggers.stop();
         await server.close();
         await engine.stop();
         await invoker

@@ -21,6 +21,15 @@ export interface Invocation {
   triggerMetadata?: Record<string, RpcTypedData>;
 }
 
+/** Input and output bindings beyond the trigger (blobs, queues), applied around every invocation. */
+export interface InvocationBindings {
+  inputs(invocation: Invocation): Promise<{ name: string; data: RpcTypedData }[]>;
+  outputs(
+    invocation: Invocation,
+    response: { returnValue: unknown; outputData: { name: string; data: RpcTypedData }[] },
+  ): Promise<void>;
+}
+
 export interface InvocationResult {
   invocationId: string;
   /** The return value as RPC typed data; undefined when the function returned nothing. */
@@ -33,12 +42,17 @@ export interface InvocationResult {
  */
 export class FunctionInvoker {
   private readonly appHookData: Record<string, unknown> = {};
+  private bindings: InvocationBindings | undefined;
 
   constructor(
     private readonly registrations: CoreRegistrations,
     private readonly logger: HostLogger,
     private readonly logLevels: LogLevelFilter = LogLevelFilter.default,
   ) {}
+
+  useBindings(bindings: InvocationBindings): void {
+    this.bindings = bindings;
+  }
 
   async runAppStartHooks(functionAppDirectory: string): Promise<void> {
     for (const hook of this.registrations.hooksFor('appStart')) {
@@ -58,11 +72,16 @@ export class FunctionInvoker {
     const { fn } = invocation;
     const invocationId = randomUUID();
     const label = `${fn.name} ${invocationId.slice(0, 8)}`;
+    const boundInputs = this.bindings ? await this.bindings.inputs(invocation) : [];
     const coreCtx = {
       invocationId,
       metadata: { name: fn.name, bindings: fn.metadata.bindings },
       request: {
-        inputData: [{ name: fn.triggerBindingName, data: invocation.trigger }, ...(invocation.extraInputs ?? [])],
+        inputData: [
+          { name: fn.triggerBindingName, data: invocation.trigger },
+          ...(invocation.extraInputs ?? []),
+          ...boundInputs,
+        ],
         triggerMetadata: invocation.triggerMetadata ?? {},
       },
       state: 'invocation',
@@ -107,6 +126,10 @@ export class FunctionInvoker {
     }
     this.logger.debug(`Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
     const response = await invocationModel.getResponse(context, post.result);
+    await this.bindings?.outputs(invocation, {
+      returnValue: response.returnValue,
+      outputData: (response.outputData ?? []) as { name: string; data: RpcTypedData }[],
+    });
     return { invocationId, returnValue: response.returnValue };
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { VersionFailureStrategy, VersionMatchStrategy, VersioningPolicy } from '../durable/engine/versioning';
 import { LogLevelFilter } from '../logging/logLevels';
+import { readQueueOptions, type QueueOptions } from '../triggers/queueOptions';
 import { StartupError } from './startupError';
 
 /** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
@@ -21,6 +22,8 @@ export interface HostConfig {
   durable: DurableOptions;
   /** host.json `logging.logLevel`: which of the app's log lines are written. */
   logLevels: LogLevelFilter;
+  /** `extensions.queues`: batching, polling and poison settings of queue triggers. */
+  queues: QueueOptions;
 }
 
 export interface DurableOptions {
@@ -41,6 +44,7 @@ interface HostJson {
   logging?: { logLevel?: Record<string, unknown> };
   extensions?: {
     http?: { routePrefix?: string };
+    queues?: Record<string, unknown>;
     durableTask?: {
       hubName?: string;
       maxConcurrentActivityFunctions?: number | string;
@@ -166,6 +170,7 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
     logLevels: LogLevelFilter.fromHostJson(hostJson.logging?.logLevel),
+    queues: readQueueOptions(hostJson.extensions?.queues),
     durable: {
       maxConcurrentActivityFunctions: positive(
         durableTask.maxConcurrentActivityFunctions,

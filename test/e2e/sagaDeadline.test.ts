@@ -38,6 +38,8 @@ beforeAll(async () => {
       SAGA_DEADLINE: 'PT5M',
       SAGA_RETRY_FIRST_INTERVAL: 'PT10M',
       SAGA_RETRY_MAX_INTERVAL: 'PT10M',
+      // Its daily timer would pull the skipping clock on and on (test/e2e/purgeSagaHistory.test.ts).
+      'AzureWebJobs.purgeSagaHistory.Disabled': 'true',
     },
     { timeSkipping: true },
   );

@@ -25,6 +25,8 @@ const env = (): Record<string, string> => ({
   SAGA_RETRY_FIRST_INTERVAL: 'PT10M',
   SAGA_RETRY_MAX_INTERVAL: 'PT10M',
   SAGA_DEADLINE: 'PT1H',
+  // Its daily timer would pull the skipping clock on and on (test/e2e/purgeSagaHistory.test.ts).
+  'AzureWebJobs.purgeSagaHistory.Disabled': 'true',
 });
 
 beforeAll(async () => {

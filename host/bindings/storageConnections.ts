@@ -1,0 +1,36 @@
+import { StartupError } from '../config/startupError';
+
+/**
+ * Resolves a binding's `connection` the way the Functions host does: it names an app setting
+ * (also looked up with the `AzureWebJobs` prefix), `AzureWebJobsStorage` when empty. The
+ * development-storage shortcut means the Azurite this host attached to.
+ */
+export class StorageConnections {
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly developmentConnection: string,
+  ) {}
+
+  /** Throws a StartupError naming the function and the setting when nothing usable is configured. */
+  resolve(connection: unknown, functionName: string): string {
+    const name = typeof connection === 'string' && connection.trim() !== '' ? connection.trim() : 'AzureWebJobsStorage';
+    const value = this.lookup(name) ?? this.lookup(`AzureWebJobs${name}`);
+    if (value === undefined) {
+      const identityBased = Object.keys(this.env).some((key) =>
+        key.toLowerCase().startsWith(`${name.toLowerCase()}__`),
+      );
+      throw new StartupError(
+        identityBased
+          ? `Function '${functionName}': connection "${name}" is identity-based (${name}__...), which needs Azure; set ${name} to a connection string to run it locally.`
+          : `Function '${functionName}': the storage connection setting "${name}" is not set (local.settings.json Values or the environment).`,
+      );
+    }
+    return /^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value) ? this.developmentConnection : value;
+  }
+
+  private lookup(name: string): string | undefined {
+    const key = Object.keys(this.env).find((k) => k.toLowerCase() === name.toLowerCase());
+    const value = key === undefined ? undefined : this.env[key];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  }
+}
