@@ -10,6 +10,7 @@ param environmentName string
 
 @minLength(1)
 @description('Region of every resource. It must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @description('Object id of the person running azd (set by azd): gets data access to Cosmos DB so that `npm run seed` works from their machine. Empty: nobody.')
