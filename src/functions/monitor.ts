@@ -14,15 +14,19 @@ import { toInstanceDetail } from '../monitor/instanceDetail';
 import { ranStepsAsSubOrchestrations } from '../monitor/timeline';
 import { toInstanceRow } from '../monitor/instanceRow';
 import { InstanceListQuery, instanceIdProblem, parseListQuery } from '../monitor/listQuery';
-import { renderMonitorPage } from '../monitor/monitorPage';
+import { MonitorPage, pageScriptRoute, renderMonitorPage } from '../monitor/monitorPage';
+import { loadPageScript, PageScript } from '../monitor/pageScriptFile';
 import { sagaOrchestratorName, sagaStepOrchestratorName } from '../saga/steps';
 
 // The saga monitor: GET /api/monitor serves the page, the JSON endpoints behind it read and act
 // on instances through the durable client only, so the same code works on the local host and in
-// Azure. All of them are function-level: in Azure they need a key (a host key, since the page
-// calls several functions); the local host binds 127.0.0.1 and checks no keys.
+// Azure. All of them but the page's script are function-level: in Azure they need a key (a host
+// key, since the page calls several functions); the local host binds 127.0.0.1 and checks no keys.
+// The script is anonymous because a <script src> cannot send the key header; it is the same
+// static file for everyone and carries no data.
 //
 //   GET    /api/monitor                               the page
+//   GET    /api/monitor/pageScript.js                 the page's script (compiled from src/monitor/page)
 //   GET    /api/monitor/instances?status&createdFrom&createdTo&idPrefix&pageSize&continuationToken
 //   GET    /api/monitor/instances/{id}                status, timeline, input, output, history
 //   POST   /api/monitor/instances/{id}/{action}       terminate | suspend | resume | restart | raiseEvent
@@ -47,11 +51,34 @@ export interface MonitorClient {
 
 type Log = (message: string) => void;
 
-const page = renderMonitorPage();
 const noStore = { 'Cache-Control': 'no-store' };
 
+/**
+ * Read and rendered at the first request rather than when the app loads: a build without the
+ * compiled script then fails the monitor's page (with a message saying why), not every function.
+ */
+let assets: { readonly page: MonitorPage; readonly script: PageScript } | undefined;
+
+function monitorAssets(): { readonly page: MonitorPage; readonly script: PageScript } {
+  if (assets === undefined) {
+    const script = loadPageScript();
+    assets = { script, page: renderMonitorPage(script) };
+  }
+  return assets;
+}
+
 export function serveMonitorPage(): HttpResponseInit {
+  const { page } = monitorAssets();
   return { status: 200, body: page.html, headers: { ...page.headers } };
+}
+
+export function serveMonitorPageScript(): HttpResponseInit {
+  const { script } = monitorAssets();
+  return {
+    status: 200,
+    body: script.text,
+    headers: { 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...noStore },
+  };
 }
 
 export async function listInstances(
@@ -290,6 +317,13 @@ app.http('monitorPage', {
   methods: ['GET'],
   authLevel: 'function',
   handler: () => serveMonitorPage(),
+});
+
+app.http('monitorPageScript', {
+  route: pageScriptRoute,
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: () => serveMonitorPageScript(),
 });
 
 app.http('monitorInstances', {

@@ -1,15 +1,21 @@
-import { createHash } from 'node:crypto';
 import { escapeHtml, jsonForScriptElement } from './htmlEscaping';
 import { maxPageSize, runtimeStatusNames } from './listQuery';
 import { orderFormExamples } from './orderFormExamples';
-import { pageScript } from './pageScript';
+import { PageScript, sha256Source } from './pageScriptFile';
 import { pageStyle } from './pageStyle';
 
-// GET /api/monitor: one self-contained HTML document (style, script and the form's examples
-// inline), built once per process. The Content-Security-Policy allows exactly that style and
-// script by their SHA-256 hashes and lets the page talk to its own origin only, so neither an
-// injected <script> nor a request to another site can run, even if some text slipped through
-// unescaped.
+// GET /api/monitor: one HTML document with its style and the form's examples inline, and its
+// script as a module from the app itself (GET /api/monitor/pageScript.js), built once per process.
+// The Content-Security-Policy allows exactly that style and that script by their SHA-256 hashes
+// (the script element carries the same hash as its integrity, which is how a browser matches an
+// external script to a hash) and lets the page talk to its own origin only, so neither an injected
+// <script> nor a request to another site can run, even if some text slipped through unescaped.
+
+/**
+ * The script's route. The page is served at route `monitor`, so the same text, relative to the
+ * page's URL, names the script wherever the app's route prefix puts both.
+ */
+export const pageScriptRoute = 'monitor/pageScript.js';
 
 export interface MonitorPage {
   readonly html: string;
@@ -19,11 +25,7 @@ export interface MonitorPage {
 const statusChoices: readonly string[] = runtimeStatusNames.filter((status) => status !== 'ContinuedAsNew');
 const pageSizes = [5, 10, 20, 50, maxPageSize];
 
-function sha256(text: string): string {
-  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
-}
-
-export function renderMonitorPage(): MonitorPage {
+export function renderMonitorPage(script: PageScript): MonitorPage {
   const statusBoxes = statusChoices
     .map(
       (status) =>
@@ -151,15 +153,15 @@ export function renderMonitorPage(): MonitorPage {
   </form>
 </dialog>
 <script type="application/json" id="order-examples">${jsonForScriptElement(examples)}</script>
-<script>${pageScript}</script>
+<script type="module" src="${pageScriptRoute}" integrity="${script.hash}"></script>
 </body>
 </html>
 `;
 
   const policy = [
     "default-src 'none'",
-    `script-src ${sha256(pageScript)}`,
-    `style-src ${sha256(pageStyle)}`,
+    `script-src '${script.hash}'`,
+    `style-src '${sha256Source(pageStyle)}'`,
     "connect-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",

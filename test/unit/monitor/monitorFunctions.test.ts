@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   actOnInstance,
@@ -7,6 +8,7 @@ import {
   purgeInstance,
   readInstance,
   serveMonitorPage,
+  serveMonitorPageScript,
 } from '../../../src/functions/monitor';
 import { DurableApiError, DurableStatusReader, InstanceStatusPayload } from '../../../src/monitor/durableStatusApi';
 import { InstanceListQuery } from '../../../src/monitor/listQuery';
@@ -112,6 +114,24 @@ describe('GET /api/monitor', () => {
     expect(response.headers).toMatchObject({
       'Content-Security-Policy': expect.stringContaining("default-src 'none'"),
     });
+  });
+});
+
+describe('GET /api/monitor/pageScript.js', () => {
+  it('serves the compiled script as JavaScript, the file whose hash the page allows', () => {
+    const response = serveMonitorPageScript();
+    const body = String(response.body);
+    const hash = `sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}`;
+
+    expect(response.status).toBe(200);
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    expect(body).toContain('function renderTimeline(');
+    const page = serveMonitorPage();
+    expect(page.headers).toMatchObject({ 'Content-Security-Policy': expect.stringContaining(`script-src '${hash}';`) });
+    expect(String(page.body)).toContain(`integrity="${hash}"`);
   });
 });
 
