@@ -47,6 +47,8 @@ export default defineConfig(
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       // `const { omitted, ...rest } = value` is how the code drops a field from a copy.
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+      // An empty setting, query value or version means "not given" here, so `||` on strings is deliberate.
+      '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true } }],
       // Off: without noUncheckedIndexedAccess it calls guards on indexes, regex groups and records unnecessary.
       '@typescript-eslint/no-unnecessary-condition': 'off',
     },

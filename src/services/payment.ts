@@ -237,7 +237,7 @@ async function writeReceipt(
     chargedAt,
     ...(charge.refundedAt !== undefined ? { refundedAt: charge.refundedAt } : {}),
   };
-  await updateOptimistically<PaymentDocument, void>(
+  await updateOptimistically<PaymentDocument, undefined>(
     container,
     { id: wanted.id, partitionKey: accountId },
     (receipt) =>
