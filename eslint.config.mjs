@@ -61,6 +61,13 @@ export default defineConfig(
     },
   },
 
+  {
+    rules: {
+      // A closure that reads a variable before its one later assignment would hit the TDZ if it were a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+
   // The fixture apps are plain CommonJS JavaScript on purpose (the host runs any durable-functions app).
   {
     files: ['**/*.js'],

@@ -103,7 +103,7 @@ export async function startAzurite(options: {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new StartupError(`Azurite exited with code ${code} while starting: ${output.trim().slice(-500)}`));
+      reject(new StartupError(`Azurite exited with code ${String(code)} while starting: ${output.trim().slice(-500)}`));
     });
   });
   child.stdout?.resume();
@@ -132,12 +132,12 @@ export async function attachStorage(
   searchFrom: string[],
 ): Promise<StorageHandle> {
   if (!/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection)) {
-    return { connectionString: connection, started: false, stop: async () => undefined };
+    return { connectionString: connection, started: false, stop: () => Promise.resolve() };
   }
   const standard = { blob: 10000, queue: 10001, table: 10002 };
   const up = await Promise.all([portAnswers(standard.blob), portAnswers(standard.queue), portAnswers(standard.table)]);
   if (up.every(Boolean))
-    return { connectionString: developmentConnectionString(standard), started: false, stop: async () => undefined };
+    return { connectionString: developmentConnectionString(standard), started: false, stop: () => Promise.resolve() };
   if (up.some(Boolean)) {
     throw new StartupError(
       'Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.',

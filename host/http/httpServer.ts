@@ -11,7 +11,7 @@ export interface RouteContext {
   url: URL;
   params: Record<string, string | undefined>;
   /** Reads the whole body (bounded); call once. */
-  body(): Promise<Buffer>;
+  body: () => Promise<Buffer>;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
@@ -52,7 +52,7 @@ export class HttpServer {
     ignoreDuplicateSlashes: true,
     maxParamLength: 2048,
   });
-  private readonly server = http.createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res));
+  private readonly server = http.createServer({ keepAlive: true }, (req, res) => this.dispatch(req, res));
   /** Requests being handled now (time skipping waits for them). */
   inFlight = 0;
 
@@ -63,7 +63,7 @@ export class HttpServer {
   route(methods: string[], path: string, handler: RouteHandler): void {
     for (const method of methods) {
       this.router.on(method.toUpperCase() as HTTPMethod, path, (req, res, params) => {
-        void this.run(handler, req, res, params as Record<string, string | undefined>);
+        void this.run(handler, req, res, params);
       });
     }
   }
@@ -91,7 +91,7 @@ export class HttpServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     const method = (req.method ?? 'GET').toUpperCase() as HTTPMethod;
     if (this.router.find(method, path)) {
@@ -132,7 +132,7 @@ export class HttpServer {
         writeProblem(res, error.status, error.message, error.headers);
       } else {
         this.logger.error(
-          `${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          `${String(req.method)} ${String(req.url)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
         writeProblem(res, 500, 'Something went wrong while processing your request.');
       }
