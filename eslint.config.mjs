@@ -6,13 +6,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const typeScriptFiles = ['**/*.ts', '**/*.mts'];
+const browserFiles = ['src/monitor/page/**'];
 
 export default defineConfig(
   { ignores: ['dist/', 'coverage/', 'test-results/', '.azurite/'] },
 
   // Every file: ESLint's own recommendations, on Node (the app, the host, scripts and tests all run there).
   js.configs.recommended,
-  { languageOptions: { globals: globals.node } },
+  { ignores: browserFiles, languageOptions: { globals: globals.node } },
+  // The monitor's page script runs in the browser (its own tsconfig.json there sets the DOM library).
+  { files: browserFiles, languageOptions: { globals: globals.browser } },
 
   // TypeScript: the type-checked rule sets. The project service finds each file's nearest tsconfig.json
   // (the root one for src/, host/, scripts/, bench/; test/tsconfig.json for the tests), so a folder with
