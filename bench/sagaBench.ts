@@ -59,7 +59,7 @@ async function startCosmosProcess(): Promise<{ endpoint: string; child: ChildPro
       const match = /listening (\d+)/.exec(output);
       if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`the Cosmos-protocol server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`the Cosmos-protocol server exited with ${String(code)}`)));
   });
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
@@ -124,7 +124,10 @@ function breakdown(before: HistogramTotals, after: HistogramTotals, sagas: numbe
 /** CPU time a process has used so far (Linux /proc; clock ticks are 10 ms there), or NaN elsewhere. */
 function cpuMsOf(pid: number | undefined): number {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = fs
+      .readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return Number.NaN;
@@ -170,7 +173,8 @@ async function sagaOverHttp(
         historyEvents: { EventType: string; Timestamp: string }[];
       };
       const completed = full.historyEvents.find((e) => e.EventType === 'ExecutionCompleted');
-      return new Date(completed!.Timestamp).getTime() - sent;
+      if (!completed) throw new Error(`saga ${id} completed without an ExecutionCompleted event`);
+      return new Date(completed.Timestamp).getTime() - sent;
     }
     if (status.runtimeStatus === 'Failed') throw new Error(`saga ${id} failed: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -221,7 +225,7 @@ async function main(): Promise<void> {
   const readyMs = performance.now() - spawned;
   const lines: string[] = [];
   try {
-    const activities = createSagaActivities(async () => stores);
+    const activities = createSagaActivities(() => Promise.resolve(stores));
     const floorSaga = async (i: number, run: string): Promise<number> => {
       const started = performance.now();
       const input = { sagaId: `floor-${run}-${i}`, order: order(i) };

@@ -121,7 +121,7 @@ export async function startAzurite(options: {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new StartupError(`Azurite exited with code ${code} while starting: ${output.trim().slice(-500)}`));
+      reject(new StartupError(`Azurite exited with code ${String(code)} while starting: ${output.trim().slice(-500)}`));
     });
   });
   child.stdout?.resume();
@@ -195,7 +195,7 @@ export async function attachStorage(
   options: { location: string | undefined; appDir: string; searchFrom: string[] },
 ): Promise<StorageHandle> {
   if (!/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection)) {
-    return { connectionString: connection, started: false, stop: async () => undefined };
+    return { connectionString: connection, started: false, stop: () => Promise.resolve() };
   }
   const connectionString = developmentConnectionString(STANDARD);
   const files = azuriteFiles(options.appDir);

@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    console.error(`--port ${values.port} is not a TCP port number.`);
+    console.error(`--port ${String(values.port)} is not a TCP port number.`);
     return 2;
   }
   try {

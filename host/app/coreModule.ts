@@ -112,7 +112,9 @@ export function provideCoreModule(): CoreRegistrations {
   if (installed) return installed.registrations;
   const registrations = new CoreRegistrations();
   const api = createCoreApi(registrations);
-  const moduleWithLoad = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const moduleWithLoad = Module as unknown as {
+    _load: (this: unknown, request: string, parent: unknown, isMain: boolean) => unknown;
+  };
   const originalLoad = moduleWithLoad._load;
   moduleWithLoad._load = function load(request: string, parent: unknown, isMain: boolean): unknown {
     if (request === CORE_MODULE) return api;

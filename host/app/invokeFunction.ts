@@ -122,6 +122,7 @@ export class FunctionInvoker {
     const duration = Math.round(performance.now() - started);
     if (post.error !== undefined && post.error !== null) {
       this.logger.debug(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)`);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows whatever the function or a hook threw, as the Functions host does
       throw post.error;
     }
     this.logger.debug(`Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);

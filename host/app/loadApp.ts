@@ -15,6 +15,7 @@ export function loadApp(appDir: string, main: string): CoreRegistrations {
   }
   for (const file of files) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- app files load through the CommonJS loader, where provideCoreModule hooks @azure/functions
       require(file);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

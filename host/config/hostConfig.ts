@@ -57,10 +57,10 @@ interface HostJson {
   };
 }
 
-function readJson<T>(file: string, what: string): T | undefined {
+function readJson(file: string, what: string): unknown {
   if (!fs.existsSync(file)) return undefined;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
     throw new StartupError(`${what} at ${file} is not valid JSON: ${(error as Error).message}`);
   }
@@ -72,7 +72,8 @@ function readJson<T>(file: string, what: string): T | undefined {
  */
 export function applyLocalSettings(appDir: string, env: NodeJS.ProcessEnv = process.env): void {
   const file = path.join(appDir, 'local.settings.json');
-  const settings = readJson<{ Values?: Record<string, unknown> }>(file, 'local.settings.json');
+  const settings = readJson(file, 'local.settings.json') as
+    { Values?: Record<string, string | number | boolean | null> } | undefined;
   for (const [key, value] of Object.entries(settings?.Values ?? {})) {
     if (env[key] === undefined && value !== null && value !== undefined) env[key] = String(value);
   }
@@ -132,10 +133,10 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
   if (!fs.existsSync(appDir) || !fs.statSync(appDir).isDirectory()) {
     throw new StartupError(`The app directory ${appDir} does not exist.`);
   }
-  const pkg = readJson<{ main?: string }>(path.join(appDir, 'package.json'), 'package.json');
+  const pkg = readJson(path.join(appDir, 'package.json'), 'package.json') as { main?: string } | undefined;
   if (!pkg) throw new StartupError(`No package.json found in ${appDir}: the host loads the app from its "main" entry.`);
   if (!pkg.main) throw new StartupError(`package.json in ${appDir} has no "main" entry naming the function files.`);
-  const hostJson = readJson<HostJson>(path.join(appDir, 'host.json'), 'host.json');
+  const hostJson = readJson(path.join(appDir, 'host.json'), 'host.json') as HostJson | undefined;
   if (!hostJson) throw new StartupError(`No host.json found in ${appDir}.`);
   applyLocalSettings(appDir, env);
   applyHostJsonOverrides(hostJson as Record<string, unknown>, env);

@@ -12,7 +12,7 @@ export interface RouteContext {
   url: URL;
   params: Record<string, string | undefined>;
   /** Reads the whole body (bounded); call once. */
-  body(): Promise<Buffer>;
+  body: () => Promise<Buffer>;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
@@ -154,7 +154,7 @@ export class HttpServer {
         writeProblem(res, error.status, error.message, error.headers);
       } else {
         this.logger.error(
-          `${req.method} ${req.url} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          `${String(req.method)} ${String(req.url)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
         );
         writeProblem(res, 500, 'Something went wrong while processing your request.');
       }

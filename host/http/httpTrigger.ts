@@ -86,7 +86,7 @@ export function registerHttpTriggers(
     server.route(fn.http.methods, route.path, async ({ req, res, url, params, body }) => {
       const named = route.rename(params);
       if (!route.accepts(named))
-        throw new HttpProblem(404, `No function or route matches ${req.method} ${url.pathname}.`);
+        throw new HttpProblem(404, `No function or route matches ${String(req.method)} ${url.pathname}.`);
       const method = (req.method ?? 'GET').toUpperCase();
       const bytes = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await body();
       const origin = `http://${req.headers.host ?? 'localhost'}`;

@@ -130,8 +130,8 @@ export class TableTaskHubStore implements TaskHubStore {
     return typeof value === 'string' ? value : null;
   }
 
-  private async instanceEntity(record: InstanceRecord): Promise<TableEntity<Record<string, unknown>>> {
-    const entity: TableEntity<Record<string, unknown>> = {
+  private async instanceEntity(record: InstanceRecord): Promise<TableEntity> {
+    const entity: TableEntity = {
       partitionKey: shardOf(record.instanceId),
       rowKey: rowKeys.instance(record.instanceId),
       Kind: 'I',
@@ -161,7 +161,7 @@ export class TableTaskHubStore implements TaskHubStore {
     return {
       instanceId: String(row.InstanceId),
       name: String(row.Name),
-      version: String(row.Version ?? ''),
+      version: typeof row.Version === 'string' ? row.Version : '',
       executionId: String(row.ExecutionId),
       runtimeStatus: row.RuntimeStatus as RuntimeStatus,
       createdTime: asDate(row.CreatedTime),
@@ -180,10 +180,7 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
     try {
-      const row = await this.table.getEntity<Record<string, unknown>>(
-        shardOf(instanceId),
-        rowKeys.instance(instanceId),
-      );
+      const row = await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId));
       return { value: await this.toRecord(row), etag: row.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -194,8 +191,7 @@ export class TableTaskHubStore implements TaskHubStore {
   private async rangeRows(instanceId: string, from: string, to: string): Promise<Row[]> {
     const filter = `PartitionKey eq ${odata(shardOf(instanceId))} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
     const rows: Row[] = [];
-    for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
-      rows.push(row as Row);
+    for await (const row of this.table.listEntities({ queryOptions: { filter } })) rows.push(row as Row);
     return rows;
   }
 
@@ -227,7 +223,7 @@ export class TableTaskHubStore implements TaskHubStore {
 
   // --- writes -----------------------------------------------------------------------------
 
-  private instanceAction(entity: TableEntity<Record<string, unknown>>, etag: string | undefined): TransactionAction {
+  private instanceAction(entity: TableEntity, etag: string | undefined): TransactionAction {
     return etag === undefined ? ['create', entity] : ['update', entity, 'Replace', { etag }];
   }
 
@@ -252,7 +248,7 @@ export class TableTaskHubStore implements TaskHubStore {
     const entity = await this.instanceEntity(record);
     const actions: TransactionAction[] = [this.instanceAction(entity, commit.etag)];
     if (commit.newHistory.length > 0) {
-      const historyRow: TableEntity<Record<string, unknown>> = {
+      const historyRow: TableEntity = {
         partitionKey,
         rowKey: rowKeys.history(record.instanceId, commit.historyRow.executionId, commit.historyRow.index),
         Kind: 'H',
@@ -268,7 +264,7 @@ export class TableTaskHubStore implements TaskHubStore {
   }
 
   async addMessage(message: StoredMessage): Promise<void> {
-    const row: TableEntity<Record<string, unknown>> = {
+    const row: TableEntity = {
       partitionKey: shardOf(message.instanceId),
       rowKey: rowKeys.message(message.instanceId, message.id),
       Kind: 'M',
@@ -289,7 +285,7 @@ export class TableTaskHubStore implements TaskHubStore {
     const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
     const rewritten: InstanceRecord = { ...record, historyChunks: 1 };
-    const historyRow: TableEntity<Record<string, unknown>> = {
+    const historyRow: TableEntity = {
       partitionKey,
       rowKey: rowKeys.history(record.instanceId, record.executionId, 0),
       Kind: 'H',
@@ -374,7 +370,7 @@ export class TableTaskHubStore implements TaskHubStore {
   async findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }> {
     const records: Versioned<InstanceRecord>[] = [];
     const messages: StoredMessage[] = [];
-    for await (const row of this.table.listEntities<Record<string, unknown>>({
+    for await (const row of this.table.listEntities({
       queryOptions: { filter: `Kind eq 'I' or Kind eq 'M'` },
     })) {
       if (row.Kind === 'M') {

@@ -123,8 +123,8 @@ function describeOutcome(result: unknown): string {
   };
   if (value.ok === true) return `ok ${String(value.ref)}`;
   if (value.ok === false) return `refused ${String(value.reason?.code)}`;
-  if (value.effect !== undefined) return String(value.effect);
-  return value.incidentId !== undefined ? `recorded ${String(value.incidentId)}` : 'done';
+  if (typeof value.effect === 'string') return value.effect;
+  return typeof value.incidentId === 'string' ? `recorded ${value.incidentId}` : 'done';
 }
 
 function sagaIdOf(input: unknown): string {

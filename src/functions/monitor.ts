@@ -339,7 +339,7 @@ app.http('monitorInstance', {
   methods: ['GET'],
   authLevel: 'function',
   extraInputs: [clientInput],
-  handler: (request: HttpRequest, context: InvocationContext) => readInstance(request.params['id'], readerFor(context)),
+  handler: (request: HttpRequest, context: InvocationContext) => readInstance(request.params.id, readerFor(context)),
 });
 
 app.http('monitorPurge', {
@@ -348,7 +348,7 @@ app.http('monitorPurge', {
   authLevel: 'function',
   extraInputs: [clientInput],
   handler: (request: HttpRequest, context: InvocationContext) =>
-    purgeInstance(request.params['id'], request.headers.get('sec-fetch-site'), df.getClient(context), (message) =>
+    purgeInstance(request.params.id, request.headers.get('sec-fetch-site'), df.getClient(context), (message) =>
       context.log(message),
     ),
 });
@@ -361,8 +361,8 @@ app.http('monitorAction', {
   handler: async (request: HttpRequest, context: InvocationContext) =>
     actOnInstance(
       {
-        id: request.params['id'],
-        action: request.params['action'],
+        id: request.params.id,
+        action: request.params.action,
         contentType: request.headers.get('content-type'),
         contentLength: request.headers.get('content-length'),
         fetchSite: request.headers.get('sec-fetch-site'),

@@ -43,5 +43,5 @@ app.http('orderStatus', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (request: HttpRequest, context: InvocationContext) =>
-    readOrderStatus(request.params['id'], df.getClient(context)),
+    readOrderStatus(request.params.id, df.getClient(context)),
 });

@@ -33,7 +33,7 @@ export async function sagaMetrics(request: HttpRequest, context: InvocationConte
   const sagas = statuses.filter((s) => s.name === sagaOrchestratorName);
   return {
     status: 200,
-    jsonBody: sagaFigures(sagas.map((s) => ({ runtimeStatus: String(s.runtimeStatus), customStatus: s.customStatus }))),
+    jsonBody: sagaFigures(sagas.map((s) => ({ runtimeStatus: s.runtimeStatus, customStatus: s.customStatus }))),
   };
 }
 

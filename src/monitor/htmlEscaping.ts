@@ -12,7 +12,7 @@ const entities: Record<string, string> = {
 };
 
 /** Text safe inside HTML element content and quoted attribute values. */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | boolean | null | undefined): string {
   const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
   return text.replace(/[&<>"'`]/g, (character) => entities[character] ?? character);
 }

@@ -266,7 +266,7 @@ function activityRuns(events: readonly Record<string, unknown>[]): ActivityRun[]
     if (typeof event.EventType !== 'string' || !answerTypes.has(event.EventType)) continue;
     const activity = runName(event, 'FunctionName');
     const startMs = epochMs(event.ScheduledTime);
-    answered.add(`${activity}@${startMs}`);
+    answered.add(`${activity}@${String(startMs)}`);
     const failed = event.EventType.endsWith('Failed');
     runs.push({
       activity,
@@ -282,7 +282,7 @@ function activityRuns(events: readonly Record<string, unknown>[]): ActivityRun[]
     const activity = runName(event, 'Name');
     const startMs = epochMs(event.Timestamp);
     // The extension drops answered scheduling events from this view; skip them anyway if present.
-    if (answered.has(`${activity}@${startMs}`)) continue;
+    if (answered.has(`${activity}@${String(startMs)}`)) continue;
     runs.push({ activity, ...optional('startMs', startMs), outcome: 'running' });
   }
   return runs.sort((a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity));
@@ -429,11 +429,11 @@ function historyVerdict(runs: readonly ActivityRun[], attempts: readonly Activit
   }
   if (last.outcome === 'failed') return { outcome: 'failed', ...optional('detail', last.error) };
   const result = last.result as
-    { ok?: unknown; ref?: unknown; reason?: { code?: unknown; message?: unknown } } | null | undefined;
+    { ok?: unknown; ref?: unknown; reason?: { code?: string; message?: string } } | null | undefined;
   if (result?.ok === false) {
     return {
       outcome: 'rejected',
-      detail: `${String(result.reason?.code ?? 'rejected')}: ${String(result.reason?.message ?? '')}`.trim(),
+      detail: `${result.reason?.code ?? 'rejected'}: ${result.reason?.message ?? ''}`.trim(),
     };
   }
   return { outcome: 'succeeded', ...optional('detail', typeof result?.ref === 'string' ? result.ref : undefined) };
@@ -692,6 +692,6 @@ function maxOf(values: readonly (number | undefined)[]): number | undefined {
 }
 
 /** `{ [name]: value }` when value is defined, `{}` otherwise (exactOptionalPropertyTypes-friendly). */
-function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
+function optional<K extends string, V>(name: K, value: V | undefined): Partial<Record<K, V>> {
+  return (value === undefined ? {} : { [name]: value }) as Partial<Record<K, V>>;
 }

@@ -155,7 +155,11 @@ export function decideRelease(
 }
 
 /** Undo of the saga's own partial reservation inside doActivityA: no fence, the saga goes on. */
-function decideTakeBack(stock: StockDocument | undefined, sagaId: string, now: Date): Decision<StockDocument, void> {
+function decideTakeBack(
+  stock: StockDocument | undefined,
+  sagaId: string,
+  now: Date,
+): Decision<StockDocument, undefined> {
   const hold = stock?.holds[sagaId];
   if (stock === undefined || hold === undefined) return { kind: 'keep', result: undefined };
   return {
@@ -177,7 +181,7 @@ async function takeBackHolds(
   now: Date,
 ): Promise<void> {
   for (const line of lines) {
-    await updateOptimistically<StockDocument, void>(
+    await updateOptimistically<StockDocument, undefined>(
       container,
       { id: line.sku, partitionKey: line.sku },
       (stock) => decideTakeBack(stock, sagaId, now),

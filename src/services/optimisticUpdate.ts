@@ -69,6 +69,7 @@ export async function updateOptimistically<TDocument extends ItemDefinition, TRe
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the document type, as Cosmos's read<T>() does
 export async function readDocument<TDocument extends ItemDefinition>(
   container: Container,
   address: DocumentAddress,

@@ -10,6 +10,12 @@ import { startHostProcess, waitForStatus, type HostProcess } from '../support/ho
 import { orderExample } from '../support/orderExamples';
 import { documentWritesTo, startFaultyCosmosProxy, type FaultyCosmosProxy } from '../support/faultyCosmosProxy';
 
+// What the evaluateAll callbacks read of a page element: they run in the browser, and the tests
+// compile without the DOM library.
+interface BrowserElement {
+  getAttribute(name: string): string | null;
+}
+
 // The saga monitor in a real browser (Debian's Chromium through playwright-core) against the app
 // on the local host, with Azurite and the Cosmos-protocol server, as a person would use it: start
 // sagas from the form, find them in the list, read the timeline, act on a saga that waits. The
@@ -123,7 +129,7 @@ async function detailStatus(status: string): Promise<void> {
 /** Clicks an action, checks the confirmation names the instance, fills it in, confirms. */
 async function confirmAction(
   action: string,
-  fill: (dialog: Page) => Promise<void> = async () => undefined,
+  fill: (dialog: Page) => Promise<void> = () => Promise.resolve(),
 ): Promise<void> {
   await page.click(`#detail-actions button[data-action="${action}"]`);
   const dialog = page.locator('#confirm-dialog');
@@ -363,7 +369,7 @@ describe('the saga monitor in a browser', () => {
       await page.waitForSelector(`#page-info:has-text("Page ${pageNumber} ")`);
       const ids = await page
         .locator('#instances-body tr')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-instance-id') ?? ''));
+        .evaluateAll((rows: BrowserElement[]) => rows.map((r) => r.getAttribute('data-instance-id') ?? ''));
       expect(ids.length).toBeGreaterThan(0);
       seen.push(...ids);
       if (pageNumber === 2) await screenshot('08-second-page');
@@ -381,7 +387,7 @@ describe('the saga monitor in a browser', () => {
     await page.waitForSelector(row(terminatedId));
     const statuses = await page
       .locator('#instances-body tr')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-runtime-status')));
+      .evaluateAll((rows: BrowserElement[]) => rows.map((r) => r.getAttribute('data-runtime-status')));
     expect(new Set(statuses)).toEqual(new Set(['Terminated']));
     await screenshot('09-filtered-terminated');
 

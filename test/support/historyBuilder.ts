@@ -36,6 +36,7 @@ export interface SdkHistoryEvent {
 type EventClass = new (options: HistoryEventOptions) => SdkHistoryEvent;
 
 function historyClass(file: string): EventClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's history classes are internal modules, loaded by name
   const loaded = require(`durable-functions/lib/src/history/${file}`) as Record<string, EventClass | undefined>;
   const eventClass = loaded[file];
   if (eventClass === undefined) throw new Error(`durable-functions has no history class ${file}`);
@@ -100,6 +101,7 @@ interface TestingUtils {
   ) => InvocationContext;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal SDK module with no public export or typings
 const testingUtils = require('durable-functions/lib/src/util/testingUtils') as TestingUtils;
 
 const actionTypes: Readonly<Record<number, string>> = {

@@ -50,7 +50,7 @@ export async function startHostProcess(
     child.stdout?.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`host exited with ${code}: ${output}`));
+      reject(new Error(`host exited with ${String(code)}: ${output}`));
     });
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

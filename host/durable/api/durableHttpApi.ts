@@ -177,15 +177,18 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const record = await engine.getRecord(instanceId);
-      if (record && record.runtimeStatus === 'Completed')
-        return json(ctx.res, 200, JSON.parse(record.output ?? 'null'));
-      if (record && isFinished(record))
-        return json(
-          ctx.res,
-          200,
-          statusPayload(record, { showInput: true, showHistory: false, showHistoryOutput: false }),
-        );
-      if (Date.now() + interval > deadline) return accepted();
+      if (record?.runtimeStatus === 'Completed') {
+        json(ctx.res, 200, JSON.parse(record.output ?? 'null'));
+        return;
+      }
+      if (record && isFinished(record)) {
+        json(ctx.res, 200, statusPayload(record, { showInput: true, showHistory: false, showHistoryOutput: false }));
+        return;
+      }
+      if (Date.now() + interval > deadline) {
+        accepted();
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(interval, 100)));
     }
   };
@@ -208,8 +211,10 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         version: ctx.url.searchParams.get('version') || defaultVersion,
       });
     } catch (error) {
-      if (error instanceof InstanceAlreadyExistsError)
-        return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      if (error instanceof InstanceAlreadyExistsError) {
+        serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+        return;
+      }
       throw error;
     }
     await answerStarted(ctx, instanceId, wait);
@@ -272,7 +277,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     json(ctx.res, 200, { instancesDeleted: 1 });
   });
   server.route(['POST'], `${base}/instances/:id/raiseEvent/:event`, async (ctx) => {
-    const contentType = String(ctx.req.headers['content-type'] ?? '');
+    const contentType = ctx.req.headers['content-type'] ?? '';
     if (!/^application\/json/i.test(contentType))
       throw badRequest('Only application/json request content is supported');
     const record = await instance(ctx);
@@ -292,12 +297,14 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/suspend`, async (ctx) => {
     const record = await instance(ctx);
     requireRunning(record, 'suspended');
-    if (record.runtimeStatus === 'Suspended')
-      return serverError(
+    if (record.runtimeStatus === 'Suspended') {
+      serverError(
         ctx.res,
         new Error(`The instance '${record.instanceId}' is already suspended.`),
         'System.InvalidOperationException',
       );
+      return;
+    }
     await engine.sendMessage(record.instanceId, historyEvents.executionSuspended(clock.now(), reason(ctx)));
     ctx.res.writeHead(202, { 'Content-Length': 0 });
     ctx.res.end();
@@ -305,12 +312,14 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   server.route(['POST'], `${base}/instances/:id/resume`, async (ctx) => {
     const record = await instance(ctx);
     requireRunning(record, 'resumed');
-    if (record.runtimeStatus !== 'Suspended')
-      return serverError(
+    if (record.runtimeStatus !== 'Suspended') {
+      serverError(
         ctx.res,
         new Error(`The instance '${record.instanceId}' is not suspended.`),
         'System.InvalidOperationException',
       );
+      return;
+    }
     await engine.sendMessage(record.instanceId, historyEvents.executionResumed(clock.now(), reason(ctx)));
     ctx.res.writeHead(202, { 'Content-Length': 0 });
     ctx.res.end();
@@ -327,8 +336,10 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         version: record.version,
       });
     } catch (error) {
-      if (error instanceof InstanceAlreadyExistsError)
-        return serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+      if (error instanceof InstanceAlreadyExistsError) {
+        serverError(ctx.res, error, 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException');
+        return;
+      }
       throw error;
     }
     await answerStarted(ctx, newId, wait);
@@ -340,11 +351,12 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         `The instance '${record.instanceId}' is ${record.runtimeStatus}; only a failed instance can be rewound.`,
       );
     if (record.runtimeStatus !== 'Failed') {
-      return serverError(
+      serverError(
         ctx.res,
         new Error('The rewind operation is only supported on failed orchestration instances.'),
         'System.InvalidOperationException',
       );
+      return;
     }
     await engine.rewind(record.instanceId, reason(ctx));
     ctx.res.writeHead(202, { 'Content-Length': 0 });

@@ -78,7 +78,11 @@ export function historyForStatus(
     switch (type) {
       case EventType.ExecutionStarted:
         view.FunctionName = view.Name;
-        for (const key of ['Name', 'OrchestrationInstance', 'ParentInstance', 'Version', 'Tags']) delete view[key];
+        delete view.Name;
+        delete view.OrchestrationInstance;
+        delete view.ParentInstance;
+        delete view.Version;
+        delete view.Tags;
         view.Input = parseStored(e.Input);
         break;
       case EventType.TaskScheduled:

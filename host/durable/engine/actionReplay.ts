@@ -159,6 +159,11 @@ class Compound extends Node implements Parent {
 const SIX_DAYS_MS = 6 * 24 * 3600 * 1000;
 
 /** DTFx RetryInterceptor: attempt, then a timer (a zero-delay one after the last attempt), then retry or fail. */
+function retryOptionsOf(action: OrchestratorAction): RetryOptionsWire {
+  if (!action.retryOptions) throw new ReplayFailure('A retrying call without retry options.');
+  return action.retryOptions;
+}
+
 class RetryNode extends Node implements Parent {
   private attempts = 0;
   private readonly firstAttempt: number;
@@ -472,7 +477,7 @@ class Mirror implements Parent {
       case ActionType.CallActivity:
         return this.newTask(action.functionName ?? '', jsonText(action.input));
       case ActionType.CallActivityWithRetry:
-        return new RetryNode(this, action.retryOptions!, () =>
+        return new RetryNode(this, retryOptionsOf(action), () =>
           this.newTask(action.functionName ?? '', jsonText(action.input)),
         );
       case ActionType.CallSubOrchestrator:
@@ -483,7 +488,7 @@ class Mirror implements Parent {
           action.version || this.options.defaultVersion || '',
         );
       case ActionType.CallSubOrchestratorWithRetry:
-        return new RetryNode(this, action.retryOptions!, () =>
+        return new RetryNode(this, retryOptionsOf(action), () =>
           this.newSubOrchestration(
             action.functionName ?? '',
             action.instanceId,

@@ -112,7 +112,7 @@ export class DurableEngine {
 
   async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
     const cached = this.live.get(record.instanceId)?.state;
-    if (cached && cached.record.executionId === record.executionId) return cached.history;
+    if (cached?.record.executionId === record.executionId) return cached.history;
     return this.deps.store.getHistory(record);
   }
 
@@ -200,7 +200,7 @@ export class DurableEngine {
    */
   async rewind(instanceId: string, reason: string | null): Promise<void> {
     const found = await this.versioned(instanceId);
-    if (!found || found.value.runtimeStatus !== 'Failed') return;
+    if (found?.value.runtimeStatus !== 'Failed') return;
     const record = found.value;
     const history = await this.getHistory(record);
     const now = this.deps.clock.now();
@@ -370,7 +370,7 @@ export class DurableEngine {
   /** The committed state of an instance this host holds in memory, if it holds one. */
   private inMemory(instanceId: string): Versioned<InstanceRecord> | undefined {
     const state = this.live.get(instanceId)?.state;
-    return state && state.etag !== undefined ? { value: state.record, etag: state.etag } : undefined;
+    return state?.etag !== undefined ? { value: state.record, etag: state.etag } : undefined;
   }
 
   private deliver(instanceId: string, message: QueuedMessage): void {
@@ -396,7 +396,8 @@ export class DurableEngine {
       this.activeEpisodes < this.deps.maxConcurrentOrchestrations &&
       this.ready.length > 0
     ) {
-      const live = this.ready.shift()!;
+      const live = this.ready.shift();
+      if (live === undefined) break;
       live.scheduled = false;
       live.running = true;
       this.activeEpisodes++;
@@ -560,7 +561,7 @@ export class DurableEngine {
     try {
       const etag = await this.deps.store.putInstance(record, undefined);
       const live = this.liveOf(instanceId);
-      if (!live.state) live.state = { record, etag, history: [] };
+      live.state ??= { record, etag, history: [] };
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
     }
@@ -664,7 +665,8 @@ export class DurableEngine {
 
   /** Starts a sub-orchestration whose id may exist: the same start again is left alone, a finished one replaced. */
   private async startChildCarefully(child: InstanceRecord): Promise<void> {
-    const link = child.parent!;
+    const link = child.parent;
+    if (!link) throw new Error(`${child.instanceId} is not a sub-orchestration.`);
     const parentId = link.OrchestrationInstance.InstanceId;
     const existing = await this.deps.store.getInstance(child.instanceId);
     const sameLink =

@@ -8,4 +8,9 @@ export interface EngineObserver {
   commit(durationMs: number): void;
 }
 
-export const noObserver: EngineObserver = { episode: () => {}, activity: () => {}, commit: () => {} };
+// The observer of a host without metrics: every report is dropped on purpose.
+export const noObserver: EngineObserver = {
+  episode: () => undefined,
+  activity: () => undefined,
+  commit: () => undefined,
+};

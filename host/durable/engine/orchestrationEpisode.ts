@@ -116,7 +116,7 @@ export async function invokeOrchestrator(
     );
   const binding = {
     history: call.history,
-    input: call.input === null ? null : JSON.parse(call.input),
+    input: call.input === null ? null : (JSON.parse(call.input) as unknown),
     instanceId: call.instanceId,
     isReplaying: call.isReplaying,
     parentInstanceId: call.parentInstanceId,
@@ -320,7 +320,7 @@ export class OrchestrationEpisodes {
       ? (answer.answer.error ?? 'The orchestrator threw a value that is not an Error.')
       : undefined;
     if (failure !== undefined || (error !== undefined && settled)) {
-      const message = `Orchestrator function '${record.name}' failed: ${failure ?? error}`;
+      const message = `Orchestrator function '${record.name}' failed: ${String(failure ?? error)}`;
       newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Failed, message));
       this.finish(record, 'Failed', message, now);
       result.work = [];

@@ -68,6 +68,7 @@ const OOPROC_MARKER = '\n\n$OutOfProcData$:';
  */
 export function readAnswer(returned: unknown, thrown: unknown): { answer: OrchestratorAnswer; threw: boolean } {
   if (thrown !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error has no message; its String() is all there is
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     const at = message.indexOf(OOPROC_MARKER);
     if (at >= 0) {

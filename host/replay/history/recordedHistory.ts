@@ -23,10 +23,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A numeric enum's value from its number or its name (table rows store enum names). */
-function enumValue<T extends Record<string, string | number>>(enumeration: T, value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && typeof enumeration[value] === 'string') return value;
+function enumValue<T extends Record<string, string | number>>(
+  enumeration: T,
+  value: unknown,
+): Extract<T[keyof T], number> | undefined {
+  type Member = Extract<T[keyof T], number>;
+  // The checks below make the number one of the enum's members.
+  if (typeof value === 'number' && Number.isInteger(value) && typeof enumeration[value] === 'string')
+    return value as Member;
   if (typeof value === 'string' && /^\d+$/.test(value)) return enumValue(enumeration, Number(value));
-  if (typeof value === 'string' && typeof enumeration[value] === 'number') return enumeration[value] as number;
+  if (typeof value === 'string' && typeof enumeration[value] === 'number') return enumeration[value] as Member;
   return undefined;
 }
 

@@ -61,7 +61,7 @@ function columnValue(value: unknown): unknown {
   if (!isTyped(value)) return value;
   switch (value.type) {
     case 'Boolean':
-      return String(value.value) === 'true';
+      return value.value === 'true';
     case 'Int32':
     case 'Int64':
     case 'Double':
@@ -80,7 +80,9 @@ async function readBlobText(account: StorageAccount, containerName: string, blob
         .downloadToBuffer(undefined, undefined, { abortSignal });
     } catch (error) {
       if (error instanceof Error && 'statusCode' in error && error.statusCode === 404) {
-        throw new Error(`The history refers to blob ${blobName} in container ${containerName}, which does not exist.`);
+        throw new Error(`The history refers to blob ${blobName} in container ${containerName}, which does not exist.`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -120,9 +122,7 @@ async function instanceExecutionId(
 ): Promise<string | undefined> {
   return account.call('reading the Instances row', async (abortSignal) => {
     try {
-      const row = await account
-        .table(`${hubName}Instances`)
-        .getEntity<Record<string, unknown>>(partitionKey, '', { abortSignal });
+      const row = await account.table(`${hubName}Instances`).getEntity(partitionKey, '', { abortSignal });
       return typeof row.ExecutionId === 'string' && row.ExecutionId.length > 0 ? row.ExecutionId : undefined;
     } catch (error) {
       // No Instances table or row: the History rows alone still tell the execution.
@@ -145,7 +145,7 @@ export async function readAzureStorageLayoutHistory(
   const partitionKey = escapePartitionKey(instanceId);
   const rows = await account.call(`reading ${azureStorageHistoryTable(hubName)}`, async (abortSignal) => {
     const found: RawRow[] = [];
-    const listing = account.table(azureStorageHistoryTable(hubName)).listEntities<Record<string, unknown>>({
+    const listing = account.table(azureStorageHistoryTable(hubName)).listEntities({
       queryOptions: { filter: `PartitionKey eq ${odata(partitionKey)}` },
       disableTypeConversion: true,
       abortSignal,

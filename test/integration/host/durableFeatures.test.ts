@@ -72,7 +72,7 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     });
     const gaveUp = await runToEnd('retrying', { key: 'never', failures: 5, attempts: 2 });
     expect(gaveUp).toMatchObject({ runtimeStatus: 'Completed', output: { gaveUp: true } });
-    expect(String((gaveUp.output as { message: string }).message)).toContain(
+    expect((gaveUp.output as { message: string }).message).toContain(
       "Activity function 'flaky' failed:  flaky failure 2",
     );
   });

@@ -22,7 +22,7 @@ function sample(scrape: string, name: string, labels: Record<string, string> = {
   for (const line of scrape.split('\n')) {
     if (!line.startsWith(name)) continue;
     const match = /^([^{\s]+)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
+    if (match?.[1] !== name) continue;
     const have = (match[2] ?? '').split(',').filter(Boolean);
     if (wanted.every((w) => have.includes(w))) return Number(match[3]);
   }

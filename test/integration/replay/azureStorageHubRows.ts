@@ -12,7 +12,7 @@ import { EventType, OrchestrationStatus, type HistoryEvent } from '../../../host
 /** DTFx KeySanitation, written out again here so the reader's copy is tested, not reused. */
 function partitionKeyOf(instanceId: string): string {
   const escapes: Record<string, string> = { '^': '^^', '/': '^0', '\\': '^1', '#': '^2', '?': '^3' };
-  return [...instanceId]
+  return Array.from(instanceId)
     .map((c) => escapes[c] ?? (c.charCodeAt(0) <= 0x1f ? `^${String.fromCharCode(0xc0 + c.charCodeAt(0))}` : c))
     .join('');
 }
@@ -39,13 +39,8 @@ export interface AzureStorageHistoryOptions {
   staleRowsOfExecution?: { executionId: string; count: number };
 }
 
-function historyRow(
-  partitionKey: string,
-  executionId: string,
-  position: number,
-  event: HistoryEvent,
-): TableEntity<Record<string, unknown>> {
-  const row: TableEntity<Record<string, unknown>> = {
+function historyRow(partitionKey: string, executionId: string, position: number, event: HistoryEvent): TableEntity {
+  const row: TableEntity = {
     partitionKey,
     rowKey: rowKeyOf(position),
     ExecutionId: executionId,

@@ -140,7 +140,7 @@ describe('history files', () => {
     );
     expect(run.stdout).toContain(`  first difference at event ${position}, sequence id 0:`);
     expect(run.stdout).toContain(
-      `    expected (history):   ${events[position].EventType === EventType.TaskScheduled ? 'activity' : 'sub-orchestration'} '${events[position].Name}'`,
+      `    expected (history):   ${events[position].EventType === EventType.TaskScheduled ? 'activity' : 'sub-orchestration'} '${String(events[position].Name)}'`,
     );
     expect(run.stdout).toContain("    actual (code now):    activity 'screenOrder'");
   });

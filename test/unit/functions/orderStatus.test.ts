@@ -7,14 +7,14 @@ function clientWith(
   instances: Record<string, { name: string; runtimeStatus: string; customStatus?: unknown; output?: unknown }>,
 ): OrderStatusClient {
   return {
-    async getStatus(instanceId) {
+    getStatus(instanceId) {
       const instance = instances[instanceId];
       if (instance === undefined) {
-        throw new Error(
-          `DurableClient error: Durable Functions extension replied with HTTP 404 response. ${instanceId}`,
+        return Promise.reject(
+          new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ${instanceId}`),
         );
       }
-      return { instanceId, ...instance };
+      return Promise.resolve({ instanceId, ...instance });
     },
   };
 }

@@ -227,7 +227,7 @@ describe('sagaOrchestrator', () => {
       });
 
       const rejects = compensationsScheduled(history, ['A']);
-      history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
+      history.nextEpisode().activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.isDone).toBe(true);
@@ -265,8 +265,8 @@ describe('sagaOrchestrator', () => {
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.output).toMatchObject({
@@ -302,8 +302,8 @@ describe('sagaOrchestrator', () => {
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.isDone).toBe(true);
@@ -356,12 +356,7 @@ describe('sagaOrchestrator', () => {
       history.nextEpisode().activityCompleted(c.task, refused('destination-not-served', 'we do not deliver to AQ'));
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history.nextEpisode();
-      history.activityFailsEveryAttempt(
-        rejects['B'] ?? -1,
-        2,
-        'TransientStoreError: 503 from payments',
-        retryIntervalMs,
-      );
+      history.activityFailsEveryAttempt(rejects.B ?? -1, 2, 'TransientStoreError: 503 from payments', retryIntervalMs);
       return { history, rejects };
     }
 
@@ -376,7 +371,7 @@ describe('sagaOrchestrator', () => {
 
     it('records an incident and answers 500 flagged as needing attention', async () => {
       const { history, rejects } = stoppedAtC();
-      history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
+      history.nextEpisode().activityCompleted(rejects.A ?? -1, undone);
 
       const recording = await replay(sagaOrchestrator, history, sagaId);
       expect(describeActions(recording).at(-1)).toBe('all(recordIncident)');
@@ -417,7 +412,7 @@ describe('sagaOrchestrator', () => {
 
     it('still ends, flagged, when even the incident cannot be recorded', async () => {
       const { history, rejects } = stoppedAtC();
-      history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
+      history.nextEpisode().activityCompleted(rejects.A ?? -1, undone);
       const incident = history.activityScheduled('recordIncident', {});
       history.nextEpisode();
       history.activityFailsEveryAttempt(incident, 2, 'TransientStoreError: incidents unavailable', retryIntervalMs);
@@ -488,8 +483,8 @@ describe('sagaOrchestrator', () => {
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.output).toEqual({

@@ -11,10 +11,10 @@ interface Sent {
 
 function fakeFetch(answer: (url: URL) => Response): { fetch: typeof fetch; sent: Sent[] } {
   const sent: Sent[] = [];
-  const fake = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
+  const fake = ((input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
     sent.push({ url: url.toString(), headers: { ...(init?.headers as Record<string, string> | undefined) } });
-    return answer(url);
+    return Promise.resolve(answer(url));
   }) as typeof fetch;
   return { fetch: fake, sent };
 }
@@ -58,7 +58,7 @@ describe('the Durable HTTP API reads of the monitor', () => {
     });
 
     expect(page).toEqual({ instances: [status], continuationToken: 'next-page' });
-    const url = new URL(sent[0]!.url);
+    const url = new URL(sent[0].url);
     expect(url.origin + url.pathname).toBe('http://127.0.0.1:17071/durabletask/instances/');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       showInput: 'false',
@@ -68,7 +68,7 @@ describe('the Durable HTTP API reads of the monitor', () => {
       createdTimeTo: '2025-03-02T00:00:00.000Z',
       instanceIdPrefix: 'order-',
     });
-    expect(sent[0]!.headers).toEqual({ 'x-ms-continuation-token': 'this-page' });
+    expect(sent[0].headers).toEqual({ 'x-ms-continuation-token': 'this-page' });
   });
 
   it('treats a missing, empty or "null" token as the last page', async () => {
@@ -95,7 +95,7 @@ describe('the Durable HTTP API reads of the monitor', () => {
     const found = await durableStatusReader(rpcBinding, fetch).getInstanceWithHistory('abc:B');
 
     expect(found?.historyEvents).toEqual(historyEvents);
-    const url = new URL(sent[0]!.url);
+    const url = new URL(sent[0].url);
     expect(url.pathname).toBe('/durabletask/instances/abc%3AB');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       showInput: 'true',
@@ -133,11 +133,11 @@ describe('the Durable HTTP API reads of the monitor', () => {
     await reader.getInstanceWithHistory('abc');
 
     const [list, one] = sent.map((s) => new URL(s.url));
-    expect(list!.origin + list!.pathname).toBe('https://app.example/runtime/webhooks/durabletask/instances/');
-    expect(list!.searchParams.get('code')).toBe('SYSTEMKEY');
-    expect(list!.searchParams.get('top')).toBe('5');
-    expect(one!.pathname).toBe('/runtime/webhooks/durabletask/instances/abc');
-    expect(one!.searchParams.get('taskHub')).toBe('DurableSagaHub');
+    expect(list.origin + list.pathname).toBe('https://app.example/runtime/webhooks/durabletask/instances/');
+    expect(list.searchParams.get('code')).toBe('SYSTEMKEY');
+    expect(list.searchParams.get('top')).toBe('5');
+    expect(one.pathname).toBe('/runtime/webhooks/durabletask/instances/abc');
+    expect(one.searchParams.get('taskHub')).toBe('DurableSagaHub');
   });
 
   it('refuses binding data that is not a durable client binding', () => {

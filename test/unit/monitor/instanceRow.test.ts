@@ -62,7 +62,7 @@ describe('a row of the instance list', () => {
 
   it('shows a step sub-orchestration without a saga status', () => {
     const [step] = recordedInstance('completed').steps;
-    const row = toInstanceRow(step!, new Date());
+    const row = toInstanceRow(step, new Date());
 
     expect(row).toMatchObject({ name: 'sagaStep', sagaPhase: 'none', sagaStatus: '–', needsAttention: false });
   });

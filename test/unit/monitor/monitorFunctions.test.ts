@@ -35,18 +35,20 @@ function pagedReader(
   const queries: InstanceListQuery[] = [];
   return {
     queries,
-    async listInstances(query) {
+    listInstances(query) {
       queries.push(query);
       if (query.idPrefix !== undefined) {
-        return { instances: Object.values(byId).filter((i) => i.instanceId.startsWith(query.idPrefix!)) };
+        return Promise.resolve({
+          instances: Object.values(byId).filter((i) => i.instanceId.startsWith(query.idPrefix!)),
+        });
       }
       const index = query.continuationToken === undefined ? 0 : Number(query.continuationToken.replace('page-', ''));
-      if (Number.isNaN(index)) throw new DurableApiError(400, 'bad token');
+      if (Number.isNaN(index)) return Promise.reject(new DurableApiError(400, 'bad token'));
       const next = index + 1 < pages.length ? { continuationToken: `page-${index + 1}` } : {};
-      return { instances: pages[index] ?? [], ...next };
+      return Promise.resolve({ instances: pages[index] ?? [], ...next });
     },
-    async getInstanceWithHistory(id) {
-      return byId[id];
+    getInstanceWithHistory(id) {
+      return Promise.resolve(byId[id]);
     },
   };
 }
@@ -66,31 +68,37 @@ function fakeClient(
   const calls: Calls = { terminate: [], suspend: [], resume: [], raiseEvent: [], startNew: [], purge: [] };
   return {
     calls,
-    async getStatus(id) {
+    getStatus(id) {
       const found = statuses[id];
       if (found === undefined)
-        throw new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ${id}`);
-      return { input: null, ...found };
+        return Promise.reject(
+          new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. ${id}`),
+        );
+      return Promise.resolve({ input: null, ...found });
     },
-    async terminate(id, reason) {
+    terminate(id, reason) {
       calls.terminate.push([id, reason]);
+      return Promise.resolve();
     },
-    async suspend(id, reason) {
+    suspend(id, reason) {
       calls.suspend.push([id, reason]);
+      return Promise.resolve();
     },
-    async resume(id, reason) {
+    resume(id, reason) {
       calls.resume.push([id, reason]);
+      return Promise.resolve();
     },
-    async raiseEvent(id, name, data) {
+    raiseEvent(id, name, data) {
       calls.raiseEvent.push([id, name, data]);
+      return Promise.resolve();
     },
-    async startNew(name, options) {
+    startNew(name, options) {
       calls.startNew.push([name, options]);
-      return 'new-instance';
+      return Promise.resolve('new-instance');
     },
-    async purgeInstanceHistory(id) {
+    purgeInstanceHistory(id) {
       calls.purge.push(id);
-      return { instancesDeleted: statuses[id] === undefined ? 0 : 1 };
+      return Promise.resolve({ instancesDeleted: statuses[id] === undefined ? 0 : 1 });
     },
   };
 }
@@ -110,7 +118,7 @@ describe('GET /api/monitor', () => {
   it('serves the page with its security headers', () => {
     const response = serveMonitorPage();
     expect(response.status).toBe(200);
-    expect(String(response.body)).toMatch(/^<!doctype html>/);
+    expect(response.body).toMatch(/^<!doctype html>/);
     expect(response.headers).toMatchObject({
       'Content-Security-Policy': expect.stringContaining("default-src 'none'"),
     });

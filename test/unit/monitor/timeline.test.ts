@@ -39,10 +39,10 @@ describe('the saga timeline from recorded histories', () => {
     const timeline = timelineOf('completed');
     const [a, b, c] = ['step-A', 'step-B', 'step-C'].map((id) => entry(timeline, id));
 
-    expect(Date.parse(a!.endedAt!)).toBeLessThanOrEqual(Date.parse(b!.startedAt!));
-    expect(Date.parse(b!.endedAt!)).toBeLessThanOrEqual(Date.parse(c!.startedAt!));
-    expect(a!.attempts[0]!.leftPct).toBeLessThan(b!.attempts[0]!.leftPct);
-    expect(b!.attempts[0]!.leftPct).toBeLessThan(c!.attempts[0]!.leftPct);
+    expect(Date.parse(a.endedAt!)).toBeLessThanOrEqual(Date.parse(b.startedAt!));
+    expect(Date.parse(b.endedAt!)).toBeLessThanOrEqual(Date.parse(c.startedAt!));
+    expect(a.attempts[0].leftPct).toBeLessThan(b.attempts[0].leftPct);
+    expect(b.attempts[0].leftPct).toBeLessThan(c.attempts[0].leftPct);
   });
 
   it('shows a rejection at C and the compensations of A and B dispatched together', () => {
@@ -60,10 +60,10 @@ describe('the saga timeline from recorded histories', () => {
     expect(timeline.compensationsRanTogether).toBe(true);
     // Same start, overlapping bars: drawn as running in parallel.
     const [undoB, undoA] = compensations;
-    expect(undoB!.startedAt).toBe(undoA!.startedAt);
-    expect(undoB!.attempts[0]!.leftPct).toBe(undoA!.attempts[0]!.leftPct);
+    expect(undoB.startedAt).toBe(undoA.startedAt);
+    expect(undoB.attempts[0].leftPct).toBe(undoA.attempts[0].leftPct);
     // They start once C has answered.
-    expect(Date.parse(undoA!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(entry(timeline, 'step-C').endedAt!));
+    expect(Date.parse(undoA.startedAt!)).toBeGreaterThanOrEqual(Date.parse(entry(timeline, 'step-C').endedAt!));
   });
 
   it('marks the steps after a rejection at A as not run, and compensates nothing', () => {
@@ -83,13 +83,13 @@ describe('the saga timeline from recorded histories', () => {
 
     expect(b.outcome).toBe('succeeded');
     expect(b.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'completed']);
-    expect(b.attempts[0]!.error).toBe(
+    expect(b.attempts[0].error).toBe(
       'charge cust-alice for f13e1aa4785d482eaa91f2cfc4ece870: transient failure (503): injected',
     );
     const lefts = b.attempts.map((a) => a.leftPct);
     expect([...lefts].sort((x, y) => x - y)).toEqual(lefts);
     // A retry interval of one second separates the attempts.
-    expect(Date.parse(b.attempts[1]!.startedAt!) - Date.parse(b.attempts[0]!.endedAt!)).toBeGreaterThanOrEqual(900);
+    expect(Date.parse(b.attempts[1].startedAt!) - Date.parse(b.attempts[0].endedAt!)).toBeGreaterThanOrEqual(900);
   });
 
   it('shows a step waiting to retry as running up to now while the saga runs', () => {
@@ -230,8 +230,8 @@ describe('the saga timeline from recorded histories', () => {
     const timeline = timelineOf('retried-b-then-completed');
 
     expect(timeline.ticks.map((t) => t.pct)).toEqual([0, 25, 50, 75, 100]);
-    expect(timeline.ticks[0]!.label).toBe('+0 ms');
-    expect(timeline.ticks[4]!.label).toBe(`+${timeline.spanText}`);
+    expect(timeline.ticks[0].label).toBe('+0 ms');
+    expect(timeline.ticks[4].label).toBe(`+${timeline.spanText}`);
   });
 });
 

@@ -54,7 +54,7 @@ describe('validateOrderRequest', () => {
     it('refuses malformed JSON, saying so', () => {
       const { status, errors } = refusal('{ "customerId": "cust-alice", ');
       expect(status).toBe(400);
-      expect(errors['$']).toMatch(/^body is not valid JSON: /);
+      expect(errors.$).toMatch(/^body is not valid JSON: /);
     });
 
     it.each([['null'], ['[]'], ['"an order"'], ['42']])('refuses %s: an order is a JSON object', (body) => {
@@ -65,7 +65,7 @@ describe('validateOrderRequest', () => {
       const huge = JSON.stringify({ ...validOrder, padding: 'x'.repeat(maxOrderBodyBytes) });
       const { status, errors } = refusal(huge);
       expect(status).toBe(413);
-      expect(errors['$']).toMatch(/the limit is 65536 bytes/);
+      expect(errors.$).toMatch(/the limit is 65536 bytes/);
     });
 
     it('counts bytes, not characters', () => {

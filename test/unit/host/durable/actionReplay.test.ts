@@ -393,7 +393,10 @@ describe('callHttp', () => {
       historyEvents.timerFired(at(5100), 1, ''),
     );
     expect(
-      get.newEvents.map((e) => [e.EventId, JSON.parse(e.Input ?? '{}').uri, JSON.parse(e.Input ?? '{}').method]),
+      get.newEvents.map((e) => {
+        const request = JSON.parse(e.Input ?? '{}') as { uri?: string; method?: string };
+        return [e.EventId, request.uri, request.method];
+      }),
     ).toEqual([[2, 'http://x/job/1', 'GET']]);
     const done = episode(
       history,
