@@ -63,7 +63,7 @@ function azuriteEntry(searchFrom: string[]): string {
   }
 }
 
-type Ports = { blob: number; queue: number; table: number };
+interface Ports { blob: number; queue: number; table: number }
 
 function azuriteArgs(entry: string, location: string | undefined, ports: Ports): string[] {
   const args = [

@@ -68,7 +68,7 @@ interface SagaPath {
 function secondAccountRead(): (request: { method: string; path: string }) => boolean {
   let reads = 0;
   return ({ method, path: requestPath }) =>
-    method === 'GET' && /\/colls\/payments\/docs\/cust-/.test(requestPath) && ++reads === 2;
+    method === 'GET' && requestPath.includes('/colls/payments/docs/cust-') && ++reads === 2;
 }
 
 const PATHS: SagaPath[] = [

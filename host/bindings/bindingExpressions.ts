@@ -42,6 +42,6 @@ export function resolveBindingPath(template: string, data: BindingData, now: Dat
     const value = lookup(data, name);
     if (value === undefined || value === null || typeof value === 'object')
       throw new BindingExpressionError(`No value for named parameter '${name}'.`);
-    return String(value as string | number | boolean);
+    return String(value);
   });
 }

@@ -108,7 +108,7 @@ export class HttpServer {
       const found = this.router.find(method, path);
       const store = found?.store as { handler?: RouteHandler } | undefined;
       if (found && store?.handler) {
-        void this.run(store.handler, req, res, url, found.params as Record<string, string | undefined>);
+        void this.run(store.handler, req, res, url, found.params);
         return;
       }
       const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));

@@ -344,7 +344,7 @@ export class TableTaskHubStore implements TaskHubStore {
       clauses.push(`RowKey ge ${odata(prefix)} and RowKey lt ${odata(prefix + '~')}`);
     }
     const pages = this.table
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
+      .listEntities({ queryOptions: { filter: clauses.join(' and ') } })
       .byPage({
         // Table storage answers at most 1,000 entities a page (and refuses a larger $top); more follow the token.
         maxPageSize: Math.min(query.top ?? 100, 1000),

@@ -18,7 +18,7 @@ async function exists(client: df.DurableClient, instanceId: string): Promise<boo
   try {
     return (await client.getStatus(instanceId)) !== undefined;
   } catch (error) {
-    if (error instanceof Error && /HTTP 404/.test(error.message)) return false;
+    if (error instanceof Error && error.message.includes('HTTP 404')) return false;
     throw error;
   }
 }

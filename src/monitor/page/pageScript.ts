@@ -618,11 +618,11 @@ function renderHistory(events: InstanceDetail['historyEvents']): void {
     const text = (value: unknown): string =>
       value === undefined || value === null || value === '' ? '' : String(value);
     body.appendChild(
-      el('tr', { 'data-event-type': String(event['EventType']) }, [
+      el('tr', { 'data-event-type': String(event.EventType) }, [
         el('td', { className: 'num', text: String(index + 1) }),
-        el('td', { text: String(event['EventType']) }),
-        el('td', { className: 'num mono', text: text(event['Timestamp']) }),
-        el('td', { className: 'mono', text: text(event['FunctionName']) || text(event['Name']) }),
+        el('td', { text: String(event.EventType) }),
+        el('td', { className: 'num mono', text: text(event.Timestamp) }),
+        el('td', { className: 'mono', text: text(event.FunctionName) || text(event.Name) }),
         el('td', null, [el('pre', { text: json(rest) })]),
       ]),
     );

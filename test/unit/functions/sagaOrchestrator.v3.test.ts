@@ -162,7 +162,7 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
       const { history, b } = throughCreditCheck();
       history.nextEpisode().activityCompleted(b.task, refused('amount-over-limit', 'over the limit'));
       const rejects = compensationsScheduled(history, ['A']);
-      history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
+      history.nextEpisode().activityCompleted(rejects.A ?? -1, undone);
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
@@ -179,8 +179,8 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
 
       const state = await replay(sagaOrchestrator, history, sagaId);
 
@@ -248,8 +248,8 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
 
       expect(state.output).toMatchObject({
@@ -299,8 +299,8 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
 
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, undone)
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, undone)
+        .activityCompleted(rejects.A ?? -1, undone);
       const state = await replay(sagaOrchestrator, history, sagaId);
       expect(state.output).toMatchObject({
         status: 500,
@@ -314,8 +314,8 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
       const rejects = compensationsScheduled(history, ['B', 'A']);
       history
         .nextEpisode()
-        .activityCompleted(rejects['B'] ?? -1, { effect: 'nothing-to-undo' })
-        .activityCompleted(rejects['A'] ?? -1, undone);
+        .activityCompleted(rejects.B ?? -1, { effect: 'nothing-to-undo' })
+        .activityCompleted(rejects.A ?? -1, undone);
       const compensated = await replay(sagaOrchestrator, history, sagaId);
 
       // The charge held up on its way finally reaches Cosmos and meets B's fence.
@@ -381,8 +381,8 @@ describe('sagaOrchestrator v3 (the saga calls the do-activities itself)', () => 
     history.nextEpisode().activityCompleted(c.task, refused('destination-not-served', 'we do not deliver to AQ'));
     const rejects = compensationsScheduled(history, ['B', 'A']);
     history.nextEpisode();
-    history.activityFailsEveryAttempt(rejects['B'] ?? -1, 2, 'TransientStoreError: 503 from payments', retryIntervalMs);
-    history.nextEpisode().activityCompleted(rejects['A'] ?? -1, undone);
+    history.activityFailsEveryAttempt(rejects.B ?? -1, 2, 'TransientStoreError: 503 from payments', retryIntervalMs);
+    history.nextEpisode().activityCompleted(rejects.A ?? -1, undone);
     const recording = await replay(sagaOrchestrator, history, sagaId);
     expect(describeActions(recording).at(-1)).toBe('all(recordIncident)');
 

@@ -263,13 +263,13 @@ describe('the timeline of a v3 saga (attempts in its own history)', () => {
     expect(b.backoffs).toHaveLength(2);
     // Each wait starts when an attempt failed and ends when the next one starts.
     for (const [index, wait] of b.backoffs.entries()) {
-      expect(Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(Date.parse(b.attempts[index]!.endedAt!));
-      expect(Date.parse(wait.endedAt)).toBeLessThanOrEqual(Date.parse(b.attempts[index + 1]!.startedAt!));
-      expect(wait.leftPct).toBeGreaterThan(b.attempts[index]!.leftPct);
+      expect(Date.parse(wait.startedAt)).toBeGreaterThanOrEqual(Date.parse(b.attempts[index].endedAt!));
+      expect(Date.parse(wait.endedAt)).toBeLessThanOrEqual(Date.parse(b.attempts[index + 1].startedAt!));
+      expect(wait.leftPct).toBeGreaterThan(b.attempts[index].leftPct);
     }
     expect(entry(timeline, 'step-A').backoffs).toEqual([]);
     expect(timeline.markers.map((m) => m.kind)).toEqual(['backoff', 'backoff', 'completed']);
-    expect(timeline.markers[0]!.label).toMatch(/^doActivityB: attempt 1 failed, next attempt at /);
+    expect(timeline.markers[0].label).toMatch(/^doActivityB: attempt 1 failed, next attempt at /);
     // The deadline (five minutes off) never came: no marker, and the span ends at completion.
     expect(timeline.markers.some((m) => m.kind === 'deadline')).toBe(false);
   });
