@@ -63,7 +63,11 @@ function azuriteEntry(searchFrom: string[]): string {
   }
 }
 
-interface Ports { blob: number; queue: number; table: number }
+interface Ports {
+  blob: number;
+  queue: number;
+  table: number;
+}
 
 function azuriteArgs(entry: string, location: string | undefined, ports: Ports): string[] {
   const args = [
@@ -209,7 +213,7 @@ export async function attachStorage(
   }
   if (up.every(Boolean)) {
     if (ours) return { connectionString, started: true, stop: stopRecorded(ours, files.pid) };
-    return { connectionString, started: false, stop: async () => undefined };
+    return { connectionString, started: false, stop: () => Promise.resolve() };
   }
   if (up.some(Boolean)) {
     throw new StartupError(

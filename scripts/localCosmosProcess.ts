@@ -37,7 +37,7 @@ export function localCosmosFiles(root: string): LocalCosmosFiles {
 export interface LocalCosmos {
   /** How it came to be: started now, taken over from a previous start, or someone else's (left alone). */
   origin: 'started' | 'taken over' | 'foreign';
-  stop(): Promise<void>;
+  readonly stop: () => Promise<void>;
 }
 
 /**
@@ -52,19 +52,19 @@ export async function ensureLocalCosmos(port: number, root: string, entry: strin
     await stopDetached(record.pid);
     removeRecord(files.pid, record.pid);
   };
-  if (ours && ours.details.port === port) {
+  if (ours?.details.port === port) {
     if (await waitFor(ours.pid, () => portAnswers(port), 20_000)) return { origin: 'taken over', stop: stop(ours) };
   } else if (ours) {
     // Left behind on another port (COSMOS_ENDPOINT changed): it saves its data as it stops, and one starts here.
     await stop(ours)();
   }
-  if (await portAnswers(port)) return { origin: 'foreign', stop: async () => undefined };
+  if (await portAnswers(port)) return { origin: 'foreign', stop: () => Promise.resolve() };
   const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
   const logSinceStart = (): string => (fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').slice(from) : '');
   const pid = spawnDetachedNode([entry, '--port', String(port), '--data', files.data], files.log);
   const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { port } };
   writeRecord(files.pid, record);
-  if (!(await waitFor(pid, async () => logSinceStart().includes(READY_LINE), 30_000))) {
+  if (!(await waitFor(pid, () => Promise.resolve(logSinceStart().includes(READY_LINE)), 30_000))) {
     await stopDetached(pid, 2_000);
     removeRecord(files.pid, pid);
     throw new StartupError(
@@ -74,6 +74,6 @@ export async function ensureLocalCosmos(port: number, root: string, entry: strin
   const ready = logSinceStart()
     .split('\n')
     .find((line) => line.includes(READY_LINE));
-  console.log(`Embedded ${ready}`);
+  console.log(`Embedded ${ready ?? READY_LINE}`);
   return { origin: 'started', stop: stop(record) };
 }

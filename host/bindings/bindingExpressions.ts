@@ -40,8 +40,8 @@ export function resolveBindingPath(template: string, data: BindingData, now: Dat
     if (lower === 'rand-guid' || lower === 'sys.randguid') return randomUUID();
     if (lower === 'datetime' || lower === 'sys.utcnow') return now.toISOString();
     const value = lookup(data, name);
-    if (value === undefined || value === null || typeof value === 'object')
-      throw new BindingExpressionError(`No value for named parameter '${name}'.`);
-    return String(value);
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+    throw new BindingExpressionError(`No value for named parameter '${name}'.`);
   });
 }

@@ -121,7 +121,7 @@ export class HttpServer {
     } catch (error) {
       // Nothing a client sends may end the process: an unexpected failure here is answered and logged.
       this.logger.error(
-        `${req.method} ${req.url} could not be routed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `${req.method ?? '?'} ${req.url ?? '?'} could not be routed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
       req.resume();
       writeProblem(res, 500, 'Something went wrong while routing your request.');

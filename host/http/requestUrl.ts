@@ -26,7 +26,7 @@ export function hostHeaderProblem(host: string | undefined): string | undefined 
 }
 
 /** The absolute URL of the request, or the 400 that says why there is none. */
-export function requestUrl(req: IncomingMessage): URL | HttpProblem {
+export function requestUrl(req: Pick<IncomingMessage, 'url' | 'headers'>): URL | HttpProblem {
   const host = req.headers.host;
   const problem = hostHeaderProblem(host);
   if (problem) return badRequest(problem);

@@ -343,13 +343,11 @@ export class TableTaskHubStore implements TaskHubStore {
       const prefix = escapeId(query.instanceIdPrefix);
       clauses.push(`RowKey ge ${odata(prefix)} and RowKey lt ${odata(prefix + '~')}`);
     }
-    const pages = this.table
-      .listEntities({ queryOptions: { filter: clauses.join(' and ') } })
-      .byPage({
-        // Table storage answers at most 1,000 entities a page (and refuses a larger $top); more follow the token.
-        maxPageSize: Math.min(query.top ?? 100, 1000),
-        continuationToken: query.continuationToken ? tableContinuationToken(query.continuationToken) : undefined,
-      });
+    const pages = this.table.listEntities({ queryOptions: { filter: clauses.join(' and ') } }).byPage({
+      // Table storage answers at most 1,000 entities a page (and refuses a larger $top); more follow the token.
+      maxPageSize: Math.min(query.top ?? 100, 1000),
+      continuationToken: query.continuationToken ? tableContinuationToken(query.continuationToken) : undefined,
+    });
     let page: (Row[] & { continuationToken?: string }) | undefined;
     try {
       page = (await pages.next()).value as (Row[] & { continuationToken?: string }) | undefined;

@@ -9,7 +9,7 @@ export interface TriggerInvocations {
   tracker: InvocationTracker;
   logger: HostLogger;
   /** The durable client input bindings' data for this function (none when it has none). */
-  clientInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
+  readonly clientInputs: (fn: RegisteredFunction) => { name: string; data: RpcTypedData }[];
 }
 
 /**

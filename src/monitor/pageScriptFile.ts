@@ -34,6 +34,7 @@ export function loadPageScript(file: string = pageScriptPath()): PageScript {
     throw new Error(
       `The monitor page's script is missing at ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): ` +
         'run npm run build, which compiles src/monitor/page with its own tsconfig.',
+      { cause: error },
     );
   }
   return { text, hash: sha256Source(text) };

@@ -254,7 +254,7 @@ async function writeReceipt(
   }
   // A charge's receipt is new unless a retry wrote it already: create it, read only on a 409. It
   // never replaces a receipt, so it cannot turn a refunded one back into charged.
-  await updateOptimistically<PaymentDocument, void>(
+  await updateOptimistically<PaymentDocument, undefined>(
     container,
     { id: wanted.id, partitionKey: accountId },
     (receipt) =>

@@ -30,10 +30,10 @@ const env = (): Record<string, string> => ({
   SAGA_HISTORY_RETENTION: 'P1D',
 });
 
-const instanceUrl = (id: string): string => `${host?.url}/runtime/webhooks/durabletask/instances/${id}`;
+const instanceUrl = (id: string): string => `${host?.url ?? ''}/runtime/webhooks/durabletask/instances/${id}`;
 
 async function startOrder(key: string, file: string): Promise<void> {
-  const response = await fetch(`${host?.url}/api/orders`, {
+  const response = await fetch(`${host?.url ?? ''}/api/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key },
     body: orderExample(file).body,
@@ -84,7 +84,7 @@ describe('purgeSagaHistory', () => {
     // Suspended while its first step's stock write is held: not finished, whatever its age.
     proxy.inject({ kind: { type: 'hold' }, matches: documentWritesTo('inventory') });
     await startOrder('purge-suspended', 'order-ok.json');
-    await eventually(async () => (proxy.served.hold > 0 ? true : undefined), 'the held stock write');
+    await eventually(() => Promise.resolve(proxy.served.hold > 0 ? true : undefined), 'the held stock write');
     expect((await fetch(`${instanceUrl('purge-suspended')}/suspend?reason=test`, { method: 'POST' })).status).toBe(202);
     await waitForStatus(instanceUrl('purge-suspended'), (s) => s.runtimeStatus === 'Suspended');
     proxy.release();

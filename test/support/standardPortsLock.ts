@@ -18,7 +18,7 @@ export async function lockStandardPorts(timeoutMs = 600_000): Promise<() => void
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(fs.readFileSync(LOCK, 'utf8'));
       if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) fs.rmSync(LOCK, { force: true });
-      else if (Date.now() > deadline) throw new Error(`process ${holder} has held ${LOCK} too long`);
+      else if (Date.now() > deadline) throw new Error(`process ${holder} has held ${LOCK} too long`, { cause: error });
       else await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -173,7 +173,10 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
     const payload = checkStatusPayload(origin(ctx), hubName, instanceId);
     const accepted = (): void =>
       json(ctx.res, 202, payload, { Location: payload.statusQueryGetUri, 'Retry-After': '10' });
-    if (timeout === undefined) { accepted(); return; }
+    if (timeout === undefined) {
+      accepted();
+      return;
+    }
     const deadline = Date.now() + timeout * 1000;
     for (;;) {
       const record = await engine.getRecord(instanceId);

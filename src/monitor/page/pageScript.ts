@@ -67,7 +67,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
   children: readonly Child[] = [],
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props ?? {}) as [keyof ElementProps, unknown][]) {
+  for (const [key, value] of Object.entries(props ?? {}) as [keyof ElementProps, ElementProps[keyof ElementProps]][]) {
     if (value === undefined || value === null) continue;
     if (key === 'text') node.textContent = String(value);
     else if (key === 'className') node.className = String(value);
@@ -187,7 +187,7 @@ async function call<T>(
   }
   const response = await fetch(url, init);
   const text = await response.text();
-  let parsed: (T & ProblemBody) | null = null;
+  let parsed: (T & ProblemBody) | null;
   try {
     parsed = text ? (JSON.parse(text) as T & ProblemBody) : null;
   } catch {
@@ -199,13 +199,15 @@ async function call<T>(
 /** The app's 4xx bodies are { errors: [{ path, message }] }: show each one. */
 function problemNode(result: CallResult<unknown>, intro?: string): HTMLDivElement {
   const box = el('div', { className: 'error', role: 'alert' }, [intro || `HTTP ${result.status}`]);
-  const errors = result.json && Array.isArray(result.json.errors) ? result.json.errors : null;
+  // Array.isArray widens a readonly array to any[]: check the untrusted JSON, keep the declared type.
+  const listed: unknown = result.json?.errors;
+  const errors = Array.isArray(listed) ? (listed as NonNullable<ProblemBody['errors']>) : null;
   if (errors) {
     box.appendChild(
       el(
         'ul',
         null,
-        errors.map((e) => el('li', null, [el('code', { text: e.path }), ' ', String(e.message)])),
+        errors.map((e) => el('li', null, [el('code', { text: e.path }), ' ', e.message])),
       ),
     );
   } else if (result.text) {
@@ -616,7 +618,11 @@ function renderHistory(events: InstanceDetail['historyEvents']): void {
   events.forEach((event, index) => {
     const rest = Object.fromEntries(Object.entries(event).filter(([key]) => !shownHistoryFields.has(key)));
     const text = (value: unknown): string =>
-      value === undefined || value === null || value === '' ? '' : String(value);
+      value === undefined || value === null || value === ''
+        ? ''
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
     body.appendChild(
       el('tr', { 'data-event-type': String(event.EventType) }, [
         el('td', { className: 'num', text: String(index + 1) }),

@@ -37,7 +37,7 @@ interface HistoryView {
  * kills the host with -9 four times at random moments, restarting it each time, and checks that
  * every instance finishes with every history event exactly once.
  */
-async function crashAndRecover(env: Record<string, string>, afterKill: () => Promise<void> = async () => undefined) {
+async function crashAndRecover(env: Record<string, string>, afterKill: () => Promise<void> = () => Promise.resolve()) {
   host = await startHostProcess(APP, env);
   const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
   const ids = Array.from({ length: 40 }, (_, i) => `crash-${i}`);

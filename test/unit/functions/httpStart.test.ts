@@ -63,8 +63,8 @@ const json = (headers: Record<string, string>): Record<string, string> => ({
   ...headers,
 });
 
-async function bodyOf(response: HttpResponse | HttpResponseInit): Promise<unknown> {
-  return response instanceof HttpResponse ? response.json() : response.jsonBody;
+function bodyOf(response: HttpResponse | HttpResponseInit): Promise<unknown> {
+  return response instanceof HttpResponse ? response.json() : Promise.resolve(response.jsonBody);
 }
 
 const okBody = orderExample('order-ok.json').body;

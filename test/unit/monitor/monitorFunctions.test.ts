@@ -128,7 +128,7 @@ describe('GET /api/monitor', () => {
 describe('GET /api/monitor/pageScript.js', () => {
   it('serves the compiled script as JavaScript, the file whose hash the page allows', () => {
     const response = serveMonitorPageScript();
-    const body = String(response.body);
+    const body = response.body as string;
     const hash = `sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}`;
 
     expect(response.status).toBe(200);
@@ -139,7 +139,7 @@ describe('GET /api/monitor/pageScript.js', () => {
     expect(body).toContain('function renderTimeline(');
     const page = serveMonitorPage();
     expect(page.headers).toMatchObject({ 'Content-Security-Policy': expect.stringContaining(`script-src '${hash}';`) });
-    expect(String(page.body)).toContain(`integrity="${hash}"`);
+    expect(page.body as string).toContain(`integrity="${hash}"`);
   });
 });
 

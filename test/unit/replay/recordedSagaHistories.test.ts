@@ -15,7 +15,10 @@ import { sagaAppFromSources } from './sagaAppFromSources';
 // first step that differs, before it is deployed.
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/histories');
-interface Expected { status: number; body: Record<string, unknown> }
+interface Expected {
+  status: number;
+  body: Record<string, unknown>;
+}
 const OLD_PATHS: Record<string, Expected> = {
   success: { status: 200, body: { outcome: 'completed' } },
   'rejected-at-a': { status: 400, body: { outcome: 'rejected', step: 'A', compensated: [] } },
