@@ -88,34 +88,20 @@ describe('purgeSagaHistory', () => {
     expect((await fetch(`${instanceUrl('purge-suspended')}/suspend?reason=test`, { method: 'POST' })).status).toBe(202);
     await waitForStatus(instanceUrl('purge-suspended'), (s) => s.runtimeStatus === 'Suspended');
     proxy.release();
-    await waitForStatus(instanceUrl('purge-suspended:A'));
     await host.stop();
 
     // With the purge on, the clock jumps from 03:00 to 03:00 until a run finds them older than a day.
     host = await startHostProcess(ROOT, env(), { timeSkipping: true });
     const gone = async (id: string): Promise<boolean> => (await fetch(instanceUrl(id))).status === 404;
-    const purged = [
-      'purge-ok',
-      'purge-ok:A',
-      'purge-ok:B',
-      'purge-ok:C',
-      'purge-rejected',
-      'purge-rejected:A',
-      'purge-rejected:B',
-    ];
+    // v3 sagas run their steps themselves; the step sub-orchestrations of v1/v2 sagas are
+    // covered by the purge plan's unit specification.
+    const purged = ['purge-ok', 'purge-rejected'];
     await eventually(
       async () => ((await Promise.all(purged.map(gone))).every(Boolean) ? true : undefined),
-      'the finished sagas and their steps purged',
+      'the finished sagas purged',
       60_000,
     );
-    for (const kept of [
-      'purge-attention',
-      'purge-attention:A',
-      'purge-attention:B',
-      'purge-suspended',
-      'purge-suspended:A',
-    ])
-      expect(await gone(kept), kept).toBe(false);
+    for (const kept of ['purge-attention', 'purge-suspended']) expect(await gone(kept), kept).toBe(false);
     expect((await waitForStatus(instanceUrl('purge-suspended'), () => true)).runtimeStatus).toBe('Suspended');
     expect(host.output()).toMatch(
       /purgeSagaHistory: removed [1-9]\d* finished instance\(s\) created before .*; kept \d+ needing attention/,
