@@ -189,6 +189,8 @@ async function main(): Promise<void> {
       sequential: { type: 'string', default: '60' },
       warmup: { type: 'string', default: '150' },
       'per-outcome': { type: 'string', default: '10' },
+      // Another saga version than host.json's default, to compare paths in one sitting (e.g. 2.0).
+      'saga-version': { type: 'string' },
     },
   });
   const total = Number(values.sagas);
@@ -220,8 +222,14 @@ async function main(): Promise<void> {
   await stores.inventory.items.upsert(newStockDocument('BENCH-SOLD-OUT', 'Sold out', 0));
   await stores.payments.items.upsert(newAccountDocument('bench-poor', 'Bench poor', 'EUR', 0, 1_000_000));
 
+  const sagaVersion = values['saga-version'];
   const spawned = performance.now();
-  const host = await startHostProcess(ROOT, settings);
+  const host = await startHostProcess(
+    ROOT,
+    sagaVersion === undefined
+      ? settings
+      : { ...settings, AzureFunctionsJobHost__extensions__durableTask__defaultVersion: sagaVersion },
+  );
   const readyMs = performance.now() - spawned;
   const lines: string[] = [];
   try {
@@ -283,7 +291,7 @@ async function main(): Promise<void> {
       );
     const rate = (s: Sample): number => s.latencies.length / s.wallMs;
     lines.push(
-      `Order saga, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+      `Order saga${sagaVersion === undefined ? '' : ` v${sagaVersion}`}, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
       `host ready after spawn: ${readyMs.toFixed(0)} ms (Azurite already running)`,
       summary(`host, sequential (${sequential})`, hostSequential),
       `  per saga on the host (sequential): ${perSaga}`,
