@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sagaOrchestrator } from '../../../src/functions/sagaOrchestrator';
 import { BusinessReason, StepResult } from '../../../src/saga/activityContract';
-import { Order } from '../../../src/saga/orderInput';
 import { SagaInput } from '../../../src/saga/sagaInput';
-import { SagaPolicy } from '../../../src/saga/sagaSettings';
 import { sagaStateSchema, SagaState } from '../../../src/saga/sagaState';
 import { stepDefinition, StepKey } from '../../../src/saga/steps';
 import {
@@ -13,6 +11,7 @@ import {
   OrchestratorState,
   replay,
 } from '../../support/historyBuilder';
+import { retryIntervalMs, specOrder, specPolicy } from '../../support/sagaOrchestratorInputs';
 
 // Saga v3, replayed through the SDK's own handler: the orchestrator calls each do-activity itself,
 // one plain callActivity per attempt raced against a fresh deadline timer, with its own backoff
@@ -21,27 +20,8 @@ import {
 const sagaId = 'order-v3';
 const T0 = new Date('2025-03-01T10:00:00.000Z');
 const deadlineAt = new Date('2025-03-01T10:05:00.000Z');
-const retryIntervalMs = 1_000;
-
-const order: Order = {
-  customerId: 'cust-alice',
-  currency: 'EUR',
-  lines: [{ sku: 'SKU-KEYBOARD', quantity: 1, unitPriceCents: 4_999 }],
-  shipTo: { name: 'Alice Example', street: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
-};
-
-const policy: SagaPolicy = {
-  deadlineMs: 5 * 60_000,
-  retry: {
-    step: { firstRetryIntervalMs: retryIntervalMs, maxRetryIntervalMs: 10_000, backoffCoefficient: 2, maxAttempts: 3 },
-    compensation: {
-      firstRetryIntervalMs: retryIntervalMs,
-      maxRetryIntervalMs: 10_000,
-      backoffCoefficient: 2,
-      maxAttempts: 2,
-    },
-  },
-};
+const order = specOrder;
+const policy = specPolicy(3);
 
 const input: SagaInput = { order, policy };
 const rejectInput = { sagaId, order };
