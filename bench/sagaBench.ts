@@ -3,6 +3,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { developmentConnectionString, startAzurite, stopProcess } from '../host/azurite';
+import { TableTaskHubStore } from '../host/store/tableTaskHubStore';
 import { createSagaActivities } from '../src/functions/activities';
 import type { Order } from '../src/saga/orderInput';
 import { ensureSagaContainers } from '../src/services/containers';
@@ -11,6 +12,7 @@ import { newStockDocument } from '../src/services/inventory';
 import { newAccountDocument } from '../src/services/payment';
 import { newZoneDocument } from '../src/services/shipping';
 import { startHostProcess, type HostProcess } from '../test/support/hostProcess';
+import { addFinishedInstances } from './finishedInstances';
 
 /**
  * `npm run bench`: the order saga through HTTP on the local host, next to the same steps as
@@ -181,6 +183,14 @@ async function sagaOverHttp(
   }
 }
 
+/** The task hub the app names in its host.json. */
+function hubNameOfApp(): string {
+  const hostJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as {
+    extensions: { durableTask: { hubName: string } };
+  };
+  return hostJson.extensions.durableTask.hubName;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -191,6 +201,8 @@ async function main(): Promise<void> {
       'per-outcome': { type: 'string', default: '10' },
       // Another saga version than host.json's default, to compare paths in one sitting (e.g. 2.0).
       'saga-version': { type: 'string' },
+      // Finished instances added to the hub before the restart whose ready time is measured last.
+      finished: { type: 'string', default: '10000' },
     },
   });
   const total = Number(values.sagas);
@@ -198,8 +210,10 @@ async function main(): Promise<void> {
   const sequential = Number(values.sequential);
   const warmup = Number(values.warmup);
   const perOutcome = Number(values['per-outcome']);
+  const finished = Number(values.finished);
   if (![total, concurrency, sequential, warmup, perOutcome].every((n) => Number.isInteger(n) && n > 0))
     throw new Error('--sagas, --concurrency, --sequential, --warmup and --per-outcome take positive whole numbers');
+  if (!Number.isInteger(finished) || finished < 0) throw new Error('--finished takes a whole number');
 
   const azurite = await startAzurite({ location: undefined, searchFrom: [ROOT] });
   const cosmosServer = await startCosmosProcess();
@@ -224,12 +238,11 @@ async function main(): Promise<void> {
 
   const sagaVersion = values['saga-version'];
   const spawned = performance.now();
-  const host = await startHostProcess(
-    ROOT,
+  const hostEnv =
     sagaVersion === undefined
       ? settings
-      : { ...settings, AzureFunctionsJobHost__extensions__durableTask__defaultVersion: sagaVersion },
-  );
+      : { ...settings, AzureFunctionsJobHost__extensions__durableTask__defaultVersion: sagaVersion };
+  const host = await startHostProcess(ROOT, hostEnv);
   const readyMs = performance.now() - spawned;
   const lines: string[] = [];
   try {
@@ -303,6 +316,21 @@ async function main(): Promise<void> {
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );
     console.log(lines.join('\n'));
+
+    // What a restart reads: the hub holds every saga above; add finished instances and restart.
+    await host.stop();
+    const hub = new TableTaskHubStore(settings.AzureWebJobsStorage, hubNameOfApp());
+    await hub.init();
+    await addFinishedInstances(hub, finished);
+    await hub.close();
+    const respawned = performance.now();
+    const restarted = await startHostProcess(ROOT, hostEnv);
+    const restartMs = performance.now() - respawned;
+    const resumed = /Resumed [^\n]*/.exec(restarted.output())?.[0] ?? 'nothing to resume';
+    await restarted.stop();
+    console.log(
+      `host ready after a restart with ${finished} more finished instances in the hub: ${restartMs.toFixed(0)} ms (${resumed})`,
+    );
   } finally {
     await host.stop();
     cosmos.dispose();

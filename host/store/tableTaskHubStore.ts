@@ -368,16 +368,13 @@ export class TableTaskHubStore implements TaskHubStore {
   async findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }> {
     const records: Versioned<InstanceRecord>[] = [];
     const messages: StoredMessage[] = [];
+    // The service filters: finished instances, however many the hub holds, never reach the host.
+    const unfinished = UNFINISHED.map((s) => `RuntimeStatus eq ${odata(s)}`).join(' or ');
     for await (const row of this.table.listEntities({
-      queryOptions: { filter: `Kind eq 'I' or Kind eq 'M'` },
+      queryOptions: { filter: `(Kind eq 'I' and (${unfinished})) or Kind eq 'M'` },
     })) {
-      if (row.Kind === 'M') {
-        messages.push(await this.toMessage(row));
-        continue;
-      }
-      const status = row.RuntimeStatus as RuntimeStatus;
-      const child = typeof row.ParentInstance === 'string' && row.ParentInstance.length > 0;
-      if (UNFINISHED.includes(status) || child) records.push({ value: await this.toRecord(row), etag: row.etag });
+      if (row.Kind === 'M') messages.push(await this.toMessage(row));
+      else records.push({ value: await this.toRecord(row), etag: row.etag });
     }
     messages.sort((a, b) => (a.id < b.id ? -1 : 1));
     return { records, messages };

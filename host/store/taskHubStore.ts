@@ -75,8 +75,8 @@ export interface TaskHubStore {
   addMessage(message: StoredMessage): Promise<void>;
   queryInstances(query: InstanceQuery): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }>;
   /**
-   * Instances that may have work left (unfinished ones, and finished sub-orchestrations, whose
-   * parent may not have heard yet), and every waiting message: what a restart must finish.
+   * Unfinished instances and every waiting message: what a restart must finish. Finished ones are
+   * not read, so a restart reads what is unfinished however many instances the hub holds.
    */
   findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }>;
   /** Deletes everything of the instance (stray inbox rows included); false when no instance was there. */

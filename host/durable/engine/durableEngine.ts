@@ -288,14 +288,8 @@ export class DurableEngine {
 
   private async recoverFromStore(): Promise<{ instances: number; messages: number }> {
     const { records, messages } = await this.deps.store.findUnfinished();
-    const unfinished = new Set(records.filter((r) => !isFinished(r.value)).map((r) => r.value.instanceId));
+    const unfinished = new Set(records.map((r) => r.value.instanceId));
     for (const { value: record, etag } of records) {
-      if (isFinished(record)) {
-        // A child's answer to its parent lives only in memory until the parent commits it: tell
-        // every parent that is still waiting again (it ignores an answer it already has).
-        if (record.parent && unfinished.has(record.parent.OrchestrationInstance.InstanceId)) this.notifyParent(record);
-        continue;
-      }
       const live = this.liveOf(record.instanceId);
       if (record.instanceId.startsWith('@')) {
         live.state = { record, etag, history: [] };
@@ -317,7 +311,7 @@ export class DurableEngine {
           input: e.Input ?? null,
         })),
         ...open.timers.map((e): NewWork => ({ kind: 'timer', id: e.EventId, fireAt: new Date(e.FireAt ?? 0) })),
-        ...open.subOrchestrations.map((e): NewWork => ({
+        ...(await this.childrenToStart(record, open.subOrchestrations, unfinished)).map((e): NewWork => ({
           kind: 'subOrchestration',
           id: e.EventId,
           name: e.Name ?? '',
@@ -342,6 +336,34 @@ export class DurableEngine {
     }
     for (const message of messages) this.deliver(message.instanceId, { event: message.event, storedId: message.id });
     return { instances: records.length, messages: messages.length };
+  }
+
+  /**
+   * Of the sub-orchestrations a recovered parent waits for, those to start (again). A child's
+   * answer lives only in memory until the parent commits it, so a child that finished before the
+   * crash is read by its id and its answer given again (the parent ignores one it already has);
+   * finished instances are not part of what recovery loads.
+   */
+  private async childrenToStart(
+    parent: InstanceRecord,
+    open: HistoryEvent[],
+    unfinished: ReadonlySet<string>,
+  ): Promise<HistoryEvent[]> {
+    const toStart: HistoryEvent[] = [];
+    for (const created of open) {
+      const childId = created.InstanceId ?? '';
+      const child = unfinished.has(childId) ? undefined : await this.deps.store.getInstance(childId);
+      const link = child?.value.parent;
+      const answered =
+        child !== undefined &&
+        isFinished(child.value) &&
+        link?.OrchestrationInstance.InstanceId === parent.instanceId &&
+        link.OrchestrationInstance.ExecutionId === parent.executionId &&
+        link.TaskScheduleId === created.EventId;
+      if (answered) this.notifyParent(child.value);
+      else toStart.push(created);
+    }
+    return toStart;
   }
 
   // --- scheduling -----------------------------------------------------------------------------
