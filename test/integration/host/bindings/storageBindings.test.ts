@@ -1,27 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAzurite, type RunningAzurite } from '../../../support/azuriteProcess';
-import { startHostProcess, waitForStatus, type HostProcess } from '../../../support/hostProcess';
+import { startHostOnAzurite, type HostOnAzurite } from '../../../support/hostOnAzurite';
+import { waitForStatus, type HostProcess } from '../../../support/hostProcess';
 import { storageProbe, type StorageProbe } from '../../../support/storageProbe';
 
 const APP = path.resolve(__dirname, '../../../fixtures/apps/triggersAndBindings');
-let azurite: RunningAzurite;
+let running: HostOnAzurite | undefined;
 let host: HostProcess;
 let storage: StorageProbe;
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
-  storage = storageProbe(azurite.connectionString);
-  host = await startHostProcess(APP, {
-    AzureWebJobsStorage: azurite.connectionString,
-    'AzureWebJobs.monitoredTicker.Disabled': 'true',
-  });
+  running = await startHostOnAzurite(APP, { 'AzureWebJobs.monitoredTicker.Disabled': 'true' });
+  host = running.host;
+  storage = storageProbe(running.azurite.connectionString);
 });
 
 afterAll(async () => {
-  await host?.stop();
-  await azurite?.stop();
+  await running?.stop();
 });
 
 describe('blob bindings', () => {
