@@ -9,7 +9,7 @@ import { isAlive, readRecord, stopDetached } from '../../host/detachedProcess';
 import { localCosmosFiles } from '../../scripts/localCosmosProcess';
 import { cosmosClientOptions, readCosmosSettings } from '../../src/services/cosmosClient';
 import { waitForStatus } from '../support/hostProcess';
-import { lockStandardPorts } from '../support/standardPortsLock';
+import { STANDARD_PORTS, takeStandardPorts } from '../support/standardPortsLock';
 import { orderExample } from '../support/orderExamples';
 
 // `npm start` on a machine with nothing running: it must start Azurite (persisting under
@@ -17,7 +17,6 @@ import { orderExample } from '../support/orderExamples';
 // detached so that they outlive npm start killed with -9, and stop both again on Ctrl-C. It needs
 // Azurite's standard ports, so it cannot run beside an Azurite a developer already has open.
 const ROOT = path.resolve(__dirname, '../..');
-const STANDARD_PORTS = [10000, 10001, 10002];
 
 async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
@@ -152,10 +151,7 @@ describe('npm start on a machine with nothing running', () => {
     'starts Azurite and Cosmos itself, keeps the task hub and the saga data together across a restart, and stops both on Ctrl-C',
     { timeout: 300_000 },
     async (context) => {
-      const release = await lockStandardPorts();
-      context.onTestFinished(release);
-      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      await takeStandardPorts(context);
       const cosmosPort = await freePort();
       const endpoint = `http://127.0.0.1:${cosmosPort}`;
       const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };
@@ -182,10 +178,7 @@ describe('npm start on a machine with nothing running', () => {
     'loses nothing when npm start is killed with -9: Azurite and Cosmos keep running, the next start takes them over and its Ctrl-C stops them',
     { timeout: 300_000 },
     async (context) => {
-      const release = await lockStandardPorts();
-      context.onTestFinished(release);
-      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      await takeStandardPorts(context);
       const cosmosPort = await freePort();
       const endpoint = `http://127.0.0.1:${cosmosPort}`;
       const env = { PORT: '0', COSMOS_ENDPOINT: endpoint };

@@ -10,10 +10,9 @@ import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProc
 import { startCosmosServer } from '../../support/cosmosServer';
 import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
 import { orderExample } from '../../support/orderExamples';
-import { lockStandardPorts } from '../../support/standardPortsLock';
+import { standardPortsAnswer, takeStandardPorts } from '../../support/standardPortsLock';
 
 const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
-const STANDARD_PORTS = [10000, 10001, 10002];
 let azurite: RunningAzurite | undefined;
 let host: HostProcess | undefined;
 
@@ -186,12 +185,7 @@ describe('a host killed with -9 at random moments', () => {
     'loses no instance when it started Azurite itself: Azurite outlives each kill and the next start takes it over',
     { timeout: 300_000 },
     async (context) => {
-      const release = await lockStandardPorts();
-      context.onTestFinished(release);
-      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-        context.skip(
-          'an Azurite (or something else) already holds 127.0.0.1:10000-10002, so the host would not start its own',
-        );
+      await takeStandardPorts(context);
       fs.rmSync(path.join(APP, '.azurite'), { recursive: true, force: true });
       const files = azuriteFiles(APP);
       const azurites = new Set<number>();
@@ -214,7 +208,7 @@ describe('a host killed with -9 at random moments', () => {
       await host?.stop();
       host = undefined;
       expect(isAlive(pid)).toBe(false);
-      expect((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean)).toBe(false);
+      expect(await standardPortsAnswer()).toBe(false);
       expect(fs.existsSync(files.pid)).toBe(false);
     },
   );
@@ -225,10 +219,7 @@ describe('the Azurite a host started, while that host runs', () => {
     'is used by a second host of the same app, whose stop leaves it to the first',
     { timeout: 300_000 },
     async (context) => {
-      const release = await lockStandardPorts();
-      context.onTestFinished(release);
-      if ((await Promise.all(STANDARD_PORTS.map((p) => portAnswers(p)))).some(Boolean))
-        context.skip('an Azurite (or something else) already holds 127.0.0.1:10000-10002');
+      await takeStandardPorts(context);
       const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
       const first = await startHostProcess(APP, env);
       host = first;
