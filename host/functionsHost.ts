@@ -17,6 +17,7 @@ import { HttpServer } from './http/httpServer';
 import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
 import { HostMetrics } from './metrics/hostMetrics';
+import { TaskHubInUseError } from './store/hubOwnership';
 import { TableTaskHubStore } from './store/tableTaskHubStore';
 import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
@@ -86,11 +87,12 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     appDir: config.appDir,
     searchFrom: [__dirname, config.appDir],
   });
+  const store = new TableTaskHubStore(storage.connectionString, config.hubName);
   try {
-    const store = new TableTaskHubStore(storage.connectionString, config.hubName);
     try {
       await store.init();
     } catch (error) {
+      if (error instanceof TaskHubInUseError) throw new StartupError(error.message);
       throw new StartupError(`Azure Storage does not answer (${(error as Error).message}); is Azurite running?`);
     }
     const registrations = loadApp(config.appDir, config.packageMain);
@@ -215,10 +217,16 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
         await invoker
           .runAppTerminateHooks()
           .catch((error: unknown) => logger.warn(`An appTerminate hook failed: ${String(error)}`));
+        await store
+          .close()
+          .catch((error: unknown) =>
+            logger.warn(`The task hub's last checkpoint failed; the next start applies its log: ${String(error)}`),
+          );
         await storage.stop();
       },
     };
   } catch (error) {
+    await store.close().catch(() => undefined);
     await storage.stop();
     throw error;
   }

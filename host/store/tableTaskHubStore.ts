@@ -5,9 +5,14 @@ import {
   type TableEntityResult,
   type TransactionAction,
 } from '@azure/data-tables';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import type { HistoryEvent, ParentInstance, RuntimeStatus } from '../durable/history/historyEvent';
+import { CommitLog, MAX_SEGMENT_BLOCKS } from './commitLog';
+import { HubOwnership } from './hubOwnership';
+import { chunkIndexOf, chunksIn, mergeHistoryRows } from './historyChunks';
+import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
+import { PendingRows, type PendingRow } from './pendingRows';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
 import {
@@ -24,6 +29,18 @@ import {
 /** Texts longer than this go to a blob (a table string property holds 64 KiB of UTF-16). */
 const INLINE_LIMIT = 30_000;
 const UNFINISHED: RuntimeStatus[] = ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'];
+/** How long a commit waits in the log before a checkpoint writes it to the table. */
+const CHECKPOINT_AFTER_MS = 1000;
+/** A checkpoint starts early when this many rows wait (bounds memory and what a restart reads). */
+const CHECKPOINT_ROWS = 5000;
+
+export interface TaskHubStoreOptions {
+  /**
+   * `owner` (the default) writes the hub: it holds the hub's lease and checkpoints the log.
+   * `reader` only reads, the log included (a replay beside a running host).
+   */
+  role?: 'owner' | 'reader';
+}
 
 type Row = TableEntityResult<Record<string, unknown>> & { partitionKey: string; rowKey: string };
 
@@ -65,21 +82,51 @@ function asDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 
+function etagOf(seq: number): string {
+  return `W/"log-${String(seq)}"`;
+}
+
+function isMessageRow(rowKey: string): boolean {
+  return rowKey.includes('|M|');
+}
+
 /**
- * The task hub in Azure Tables (Azurite locally) with large payloads in blobs. One table per hub:
- * rows are `<id>|I` (the instance), `<id>|H|<execution>|<n>` (history, one row per episode) and
- * `<id>|M|<message>` (inbox), partitioned into shards so episodes of many instances can share a
- * transaction.
+ * The task hub in Azure Storage (Azurite locally), log-structured as the Netherite provider is:
+ * an episode is committed by appending its row changes to the hub's commit log (an append blob;
+ * the episodes ready at the same moment share one append, whatever their instance), and a
+ * checkpoint writes the log's rows to the table in the background, each row once however often
+ * it changed. Reads see the logged rows over the table's; a restart first checkpoints what the
+ * log still holds, so it reads the log since the last checkpoint and then only unfinished
+ * instances. Large payloads live in blobs.
+ *
+ * One table per hub: rows are `<id>|I` (the instance), `<id>|H|<execution>|<n>` (history, one row
+ * per episode) and `<id>|M|<message>` (inbox), in shard partitions so a checkpoint writes many
+ * rows per transaction.
  */
 export class TableTaskHubStore implements TaskHubStore {
   private readonly table: TableClient;
   private readonly blobs: PayloadBlobs;
   private readonly committers = new Map<string, ShardCommitter>();
+  private readonly log: CommitLog;
+  private readonly logContainer: ContainerClient;
+  private readonly ownership: HubOwnership;
+  private readonly pending = new PendingRows();
+  private readonly role: 'owner' | 'reader';
+  /** Inbox rows the table holds (read at start, then kept by checkpoints), to tell a resent message. */
+  private readonly tableMessages = new Set<string>();
+  /** Instances created since the last checkpoint of theirs: the table holds no other row of them. */
+  private readonly fresh = new Set<string>();
+  private seq = 0;
+  private checkpoints: Promise<void> = Promise.resolve();
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     connectionString: string,
     readonly hubName: string,
+    options: TaskHubStoreOptions = {},
   ) {
+    this.role = options.role ?? 'owner';
     // Storage is local (or near): fail fast with a clear error rather than back off for a minute.
     const retryOptions = { maxRetries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000 };
     this.table = TableClient.fromConnectionString(connectionString, `${hubName}TaskHub`, {
@@ -90,15 +137,162 @@ export class TableTaskHubStore implements TaskHubStore {
       retryOptions: { maxTries: 4, retryDelayInMs: 100, maxRetryDelayInMs: 1000 },
     });
     this.blobs = new PayloadBlobs(blobService.getContainerClient(`${hubName.toLowerCase()}-payloads`));
+    const logContainer = blobService.getContainerClient(`${hubName.toLowerCase()}-log`);
+    this.log = new CommitLog(logContainer);
+    this.ownership = new HubOwnership(logContainer, hubName);
+    this.logContainer = logContainer;
   }
 
   async init(): Promise<void> {
+    if (this.role === 'reader') {
+      for (const segment of await this.log.segments()) {
+        for (const commit of await this.log.read(segment)) this.remember(commit, segment, true);
+      }
+      return;
+    }
     await this.table.createTable();
     await this.blobs.init();
+    await this.logContainer.createIfNotExists();
+    const segments = await this.log.segments();
+    await this.ownership.acquire();
+    try {
+      // What the last run committed but did not checkpoint: checkpoint it now, segment by segment.
+      for (const segment of segments) {
+        for (const commit of await this.log.read(segment)) this.remember(commit, segment, true);
+        await this.writeToTable(this.pending.upTo(segment));
+        this.pending.settle(this.pending.upTo(segment));
+        await this.log.deleteSegment(segment);
+      }
+      await this.log.startSegment((segments.at(-1) ?? 0) + 1);
+      const filter = `Kind eq 'M'`;
+      for await (const row of this.table.listEntities({
+        queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+      })) {
+        this.tableMessages.add(`${String(row.partitionKey)}\u0000${String(row.rowKey)}`);
+      }
+    } catch (error) {
+      await this.ownership.release();
+      throw error;
+    }
   }
 
+  /** Writes what the log holds to the table and gives up the hub. */
   async close(): Promise<void> {
-    // Clients hold no sockets worth closing; pending commits finish on their own.
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.checkpointTimer);
+    if (this.role === 'reader') return;
+    await this.checkpoint();
+    // Everything is in the table: the open segment holds nothing a restart needs.
+    if (this.pending.size === 0) await this.log.deleteSegment(this.log.segment);
+    await this.ownership.release();
+  }
+
+  // --- the commit log ---------------------------------------------------------------------
+
+  /** Takes a durable commit's changes as the newest state of their rows. */
+  private remember(changes: RowChange[], segment: number, recovered = false): number {
+    const seq = ++this.seq;
+    for (const change of changes) {
+      const key = `${change.partitionKey}\u0000${change.rowKey}`;
+      const before = this.pending.get(change.partitionKey, change.rowKey);
+      // Only a deletion asks whether the table has the row. A recovered log cannot tell: assume it may.
+      const inTable =
+        change.properties !== null ||
+        recovered ||
+        (before ? before.inTable : !isMessageRow(change.rowKey) || this.tableMessages.has(key));
+      this.pending.set(change, seq, segment, inTable);
+    }
+    return seq;
+  }
+
+  private async append(changes: RowChange[]): Promise<number> {
+    if (this.role === 'reader') throw new Error(`Task hub ${this.hubName} is open for reading only.`);
+    let seq = 0;
+    await this.log.append(changes, (segment) => {
+      seq = this.remember(changes, segment);
+    });
+    this.scheduleCheckpoint();
+    return seq;
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.closed) return;
+    if (this.pending.size >= CHECKPOINT_ROWS || this.log.blocks >= MAX_SEGMENT_BLOCKS) {
+      clearTimeout(this.checkpointTimer);
+      this.checkpointTimer = undefined;
+      void this.checkpoint().catch(() => undefined);
+      return;
+    }
+    this.checkpointTimer ??= setTimeout(() => {
+      this.checkpointTimer = undefined;
+      void this.checkpoint().catch(() => {
+        if (this.pending.size > 0) this.scheduleCheckpoint();
+      });
+    }, CHECKPOINT_AFTER_MS);
+    // The log is durable: a process that ends without closing the store loses nothing by not waiting.
+    this.checkpointTimer.unref();
+  }
+
+  /**
+   * Seals the current segment, writes its rows to the table and deletes it. Resolves once every
+   * commit made before the call is in the table; checkpoints run one at a time.
+   */
+  checkpoint(): Promise<void> {
+    const run = this.checkpoints.then(async () => {
+      if (this.role === 'reader' || this.pending.size === 0) return;
+      const sealed = this.log.segment;
+      await this.log.startSegment(sealed + 1);
+      const rows = this.pending.upTo(sealed);
+      await this.writeToTable(rows);
+      this.pending.settle(rows);
+      for (const row of rows) if (row.change.rowKey.endsWith('|I')) this.fresh.delete(row.change.rowKey);
+      await this.log.deleteSegment(sealed);
+    });
+    this.checkpoints = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Each row written whole (or deleted) in as few transactions as the partitions allow. */
+  private async writeToTable(rows: PendingRow[]): Promise<void> {
+    const byPartition = new Map<string, RowChange[]>();
+    const written = mergeHistoryRows(
+      rows.filter((row) => row.change.properties !== null || row.inTable).map((row) => row.change),
+      INLINE_LIMIT,
+    );
+    for (const change of written) {
+      let changes = byPartition.get(change.partitionKey);
+      if (!changes) {
+        changes = [];
+        byPartition.set(change.partitionKey, changes);
+      }
+      changes.push(change);
+    }
+    await Promise.all(
+      [...byPartition].map(async ([partitionKey, changes]) => {
+        const action = (c: RowChange): TransactionAction =>
+          c.properties === null ? ['delete', { partitionKey, rowKey: c.rowKey }] : ['upsert', entityOf(c), 'Replace'];
+        try {
+          await this.committer(partitionKey).submit(changes.map(action));
+        } catch (error) {
+          if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+          // A row to delete is already gone (a crash after an earlier checkpoint wrote it): one by one.
+          for (const c of changes) {
+            await this.committer(partitionKey)
+              .submit([action(c)])
+              .catch((single: unknown) => {
+                if (!(single instanceof RestError && single.statusCode === 404)) throw single;
+              });
+          }
+        }
+        for (const c of changes) {
+          if (!isMessageRow(c.rowKey)) continue;
+          const key = `${partitionKey}\u0000${c.rowKey}`;
+          if (c.properties === null) this.tableMessages.delete(key);
+          else this.tableMessages.add(key);
+        }
+      }),
+    );
   }
 
   private committer(partitionKey: string): ShardCommitter {
@@ -179,6 +373,11 @@ export class TableTaskHubStore implements TaskHubStore {
   // --- reads ------------------------------------------------------------------------------
 
   async getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
+    const logged = this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId));
+    if (logged) {
+      const properties = logged.change.properties;
+      return properties ? { value: await this.toRecord(properties), etag: etagOf(logged.seq) } : undefined;
+    }
     try {
       const row = await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId));
       return { value: await this.toRecord(row), etag: row.etag };
@@ -188,11 +387,20 @@ export class TableTaskHubStore implements TaskHubStore {
     }
   }
 
+  /** The instance's rows in [from, to): the table's, with what the log holds over them. */
   private async rangeRows(instanceId: string, from: string, to: string): Promise<Row[]> {
-    const filter = `PartitionKey eq ${odata(shardOf(instanceId))} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
-    const rows: Row[] = [];
-    for await (const row of this.table.listEntities({ queryOptions: { filter } })) rows.push(row as Row);
-    return rows;
+    const partitionKey = shardOf(instanceId);
+    const rows = new Map<string, Row>();
+    if (!this.fresh.has(rowKeys.instance(instanceId))) {
+      const filter = `PartitionKey eq ${odata(partitionKey)} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
+      for await (const row of this.table.listEntities({ queryOptions: { filter } }))
+        rows.set(row.rowKey ?? '', row as Row);
+    }
+    for (const { change } of this.pending.range(from, to)) {
+      if (change.properties === null) rows.delete(change.rowKey);
+      else rows.set(change.rowKey, { ...change.properties, partitionKey, rowKey: change.rowKey, etag: '' });
+    }
+    return [...rows.values()];
   }
 
   async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
@@ -200,9 +408,16 @@ export class TableTaskHubStore implements TaskHubStore {
     const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
     rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1));
     const events: HistoryEvent[] = [];
-    for (const row of rows.slice(0, record.historyChunks)) {
+    // Row n holds episode n, or episodes n… when a checkpoint merged them; rows past the record's
+    // count, or covered by a merged row (a read that overlapped its checkpoint), are not read.
+    let next = 0;
+    for (const row of rows) {
+      const index = chunkIndexOf(row.rowKey);
+      if (index < next) continue;
+      if (index >= record.historyChunks) break;
       const text = await this.unpackText(row, 'Events');
       events.push(...(JSON.parse(text ?? '[]') as HistoryEvent[]));
+      next = index + chunksIn(row);
     }
     return events;
   }
@@ -236,17 +451,53 @@ export class TableTaskHubStore implements TaskHubStore {
     }
   }
 
+  /**
+   * Writes the instance row straight to the table (a start needs to know at once whether the id
+   * is taken). Whatever the log holds of the instance is checkpointed first, so the table's row
+   * and ETag are current.
+   */
   async putInstance(record: InstanceRecord, etag: string | undefined): Promise<string> {
+    const rowKey = rowKeys.instance(record.instanceId);
+    const logged = this.pending.get(shardOf(record.instanceId), rowKey);
+    if (logged && etag === undefined && logged.change.properties !== null)
+      throw new StoreConflictError(`Instance ${record.instanceId} exists.`);
+    if (logged && etag !== undefined && etag !== etagOf(logged.seq))
+      throw new StoreConflictError(`Instance ${record.instanceId} changed concurrently.`);
+    if (logged) await this.checkpoint();
     const entity = await this.instanceEntity(record);
-    const etags = await this.submit(record.instanceId, [this.instanceAction(entity, etag)]);
+    const tableEtag = logged ? await this.currentTableEtag(record.instanceId) : etag;
+    const etags = await this.submit(record.instanceId, [this.instanceAction(entity, tableEtag)]);
+    if (etag === undefined) this.fresh.add(rowKey);
     return etags.get(entity.rowKey) ?? '';
   }
 
+  /** The instance row's ETag in the table (after a checkpoint made it current). */
+  private async currentTableEtag(instanceId: string): Promise<string | undefined> {
+    try {
+      return (await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId))).etag;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Appends the episode to the commit log: durable when this resolves, in the table after the
+   * next checkpoint. The ETag is checked against the newest logged version of the instance (this
+   * host is the hub's only writer); a new instance is checked against the table.
+   */
   async commitEpisode(commit: EpisodeCommit): Promise<string> {
     const { record } = commit;
     const partitionKey = shardOf(record.instanceId);
-    const entity = await this.instanceEntity(record);
-    const actions: TransactionAction[] = [this.instanceAction(entity, commit.etag)];
+    const rowKey = rowKeys.instance(record.instanceId);
+    const logged = this.pending.get(partitionKey, rowKey);
+    if (commit.etag === undefined) {
+      const exists = logged ? logged.change.properties !== null : await this.currentTableEtag(record.instanceId);
+      if (exists) throw new StoreConflictError(`Instance ${record.instanceId} exists.`);
+    } else if (logged && commit.etag !== etagOf(logged.seq)) {
+      throw new StoreConflictError(`Instance ${record.instanceId} changed concurrently.`);
+    }
+    const changes: RowChange[] = [rowChangeOf(await this.instanceEntity(record))];
     if (commit.newHistory.length > 0) {
       const historyRow: TableEntity = {
         partitionKey,
@@ -254,13 +505,14 @@ export class TableTaskHubStore implements TaskHubStore {
         Kind: 'H',
       };
       await this.packText(record.instanceId, 'Events', JSON.stringify(commit.newHistory), historyRow);
-      actions.push(['upsert', historyRow, 'Replace']);
+      changes.push(rowChangeOf(historyRow));
     }
     for (const id of commit.consumedMessageIds) {
-      actions.push(['delete', { partitionKey, rowKey: rowKeys.message(record.instanceId, id) }]);
+      changes.push({ partitionKey, rowKey: rowKeys.message(record.instanceId, id), properties: null });
     }
-    const etags = await this.submit(record.instanceId, actions);
-    return etags.get(entity.rowKey) ?? '';
+    const seq = await this.append(changes);
+    if (commit.etag === undefined && !logged) this.fresh.add(rowKey);
+    return etagOf(seq);
   }
 
   async addMessage(message: StoredMessage): Promise<void> {
@@ -271,17 +523,17 @@ export class TableTaskHubStore implements TaskHubStore {
       InstanceId: message.instanceId,
       MessageId: message.id,
     };
+    // The same message delivered twice (a resend after a crash) is there already.
+    const logged = this.pending.get(row.partitionKey, row.rowKey);
+    if (logged ? logged.change.properties !== null : this.tableMessages.has(`${row.partitionKey}\u0000${row.rowKey}`))
+      return;
     await this.packText(message.instanceId, 'Event', JSON.stringify(message.event), row);
-    try {
-      await this.committer(row.partitionKey).submit([['create', row]]);
-    } catch (error) {
-      // The same message delivered twice (a resend after a crash) is already there.
-      if (!(error instanceof RestError && error.statusCode === 409)) throw error;
-    }
+    await this.append([rowChangeOf(row)]);
   }
 
   async replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {
     const partitionKey = shardOf(record.instanceId);
+    etag = await this.checkpointForDirectWrite(record.instanceId, etag);
     const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
     const rewritten: InstanceRecord = { ...record, historyChunks: 1 };
@@ -303,8 +555,21 @@ export class TableTaskHubStore implements TaskHubStore {
     return etags.get(entity.rowKey) ?? '';
   }
 
+  /**
+   * Rare writes (rewind, purge, dropping old executions) go straight to the table: first the log's
+   * rows of the instance are checkpointed, and a logged ETag is traded for the table's.
+   */
+  private async checkpointForDirectWrite(instanceId: string, etag: string): Promise<string> {
+    const logged = this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId));
+    if (!logged) return etag;
+    if (etag !== etagOf(logged.seq)) throw new StoreConflictError(`Instance ${instanceId} changed concurrently.`);
+    await this.checkpoint();
+    return (await this.currentTableEtag(instanceId)) ?? etag;
+  }
+
   async dropOldExecutions(record: InstanceRecord): Promise<void> {
     const { from, to } = rowKeys.instanceRange(record.instanceId);
+    if (this.pending.range(from, to).length > 0) await this.checkpoint();
     const current = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const stale = (await this.rangeRows(record.instanceId, from, to)).filter(
       (r) => r.Kind === 'H' && !r.rowKey.startsWith(current),
@@ -317,12 +582,15 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async purgeInstance(instanceId: string): Promise<boolean> {
     const { from, to } = rowKeys.instanceRange(instanceId);
+    if (this.pending.range(from, to).length > 0) await this.checkpoint();
+    this.fresh.delete(rowKeys.instance(instanceId));
     const rows = await this.rangeRows(instanceId, from, to);
     // Rows left without an instance (messages to a purged one) go too; the answer is whether an instance was there.
     if (rows.length > 0)
       await this.committer(shardOf(instanceId)).submit(
         rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
       );
+    for (const r of rows) this.tableMessages.delete(`${r.partitionKey}\u0000${r.rowKey}`);
     const existed = rows.some((r) => r.Kind === 'I');
     if (existed) await this.blobs.deleteAll(escapeId(instanceId));
     return existed;
@@ -330,9 +598,11 @@ export class TableTaskHubStore implements TaskHubStore {
 
   // --- queries ----------------------------------------------------------------------------
 
+  /** Queries read the table: what the log holds is checkpointed first, so they see every commit. */
   async queryInstances(
     query: InstanceQuery,
   ): Promise<{ records: InstanceRecord[]; continuationToken: string | undefined }> {
+    await this.checkpoint();
     const clauses = [`Kind eq 'I'`];
     if (query.createdTimeFrom) clauses.push(`CreatedTime ge datetime'${query.createdTimeFrom.toISOString()}'`);
     if (query.createdTimeTo) clauses.push(`CreatedTime le datetime'${query.createdTimeTo.toISOString()}'`);
@@ -366,6 +636,7 @@ export class TableTaskHubStore implements TaskHubStore {
   }
 
   async findUnfinished(): Promise<{ records: Versioned<InstanceRecord>[]; messages: StoredMessage[] }> {
+    await this.checkpoint();
     const records: Versioned<InstanceRecord>[] = [];
     const messages: StoredMessage[] = [];
     // The service filters: finished instances, however many the hub holds, never reach the host.

@@ -480,20 +480,30 @@ export class DurableEngine {
       }
 
       const commitStarted = performance.now();
-      const etag = await this.deps.store.commitEpisode({
+      const committing = this.deps.store.commitEpisode({
         record,
         etag: state.etag,
         newHistory: result.newHistory,
         historyRow: { executionId: result.historyExecutionId, index: rowIndex },
         consumedMessageIds: consumedRows,
       });
+      // Activities run at least once, so they start while their episode commits; what they answer
+      // waits for the commit (an episode that fails to commit runs again and schedules them again).
+      // Not for an instance's first commit: that one fails by design when the id is taken (a
+      // retried sub-orchestration), and its activities would run twice every time.
+      const early = state.etag !== undefined;
+      const activities = early
+        ? result.work.flatMap((item) => (item.kind === 'activity' ? [this.startActivity(record.instanceId, item)] : []))
+        : [];
+      const etag = await committing;
       observer.commit(performance.now() - commitStarted);
       live.state = { record, etag, history: sameExecution ? [...state.history, ...result.newHistory] : [] };
       if (!sameExecution) {
         live.wake = true;
         void this.deps.store.dropOldExecutions(record).catch(() => undefined);
       }
-      await this.dispatch(record, result.work);
+      for (const answer of activities) void answer.then((event) => this.deliver(record.instanceId, { event }));
+      await this.dispatch(record, early ? result.work.filter((item) => item.kind !== 'activity') : result.work);
       if (isFinished(record)) {
         if (record.parent) this.notifyParent(record);
         if (live.queue.length === 0) live.state = undefined;
@@ -607,11 +617,7 @@ export class DurableEngine {
     for (const item of work) {
       switch (item.kind) {
         case 'activity':
-          void this.deps.activities
-            .run({ instanceId: record.instanceId, id: item.id, name: item.name, input: item.input })
-            .then((event) => {
-              this.deliver(record.instanceId, { event });
-            });
+          void this.startActivity(record.instanceId, item).then((event) => this.deliver(record.instanceId, { event }));
           break;
         case 'timer': {
           const fireAt = item.fireAt;
@@ -636,6 +642,10 @@ export class DurableEngine {
           break;
       }
     }
+  }
+
+  private startActivity(instanceId: string, item: Extract<NewWork, { kind: 'activity' }>): Promise<HistoryEvent> {
+    return this.deps.activities.run({ instanceId, id: item.id, name: item.name, input: item.input });
   }
 
   private async startChild(

@@ -14,7 +14,9 @@ export async function readHostLayoutHistory(
   hubName: string,
   instanceId: string,
 ): Promise<RecordedHistory | undefined> {
-  const store = new TableTaskHubStore(account.connectionString, hubName);
+  // A reader: the host may be running, and its newest episodes may still be only in the commit log.
+  const store = new TableTaskHubStore(account.connectionString, hubName, { role: 'reader' });
+  await account.call(`reading the commit log of task hub ${hubName}`, () => store.init());
   const found = await account.call(`reading instance '${instanceId}'`, () => store.getInstance(instanceId));
   if (!found) return undefined;
   const events = await account.call(`reading the history of '${instanceId}'`, () => store.getHistory(found.value));

@@ -223,7 +223,11 @@ describe('the Azurite a host started, while that host runs', () => {
       const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
       const first = await startHostProcess(APP, env);
       host = first;
-      const second = await startHostProcess(APP, env);
+      // Its own task hub: one host writes a hub at a time (see the test of a hub in use).
+      const second = await startHostProcess(APP, {
+        ...env,
+        AzureFunctionsJobHost__extensions__durableTask__hubName: 'SecondHostHub',
+      });
       await second.stop();
       const record = readRecord(azuriteFiles(APP).pid);
       expect(record?.owner).toBe(first.child.pid);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
 import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
 
@@ -13,8 +13,12 @@ beforeAll(async () => {
   azurite = await startTestAzurite();
 });
 
+// One host writes a task hub at a time: each test stops its hosts before the next starts one.
+afterEach(async () => {
+  for (const host of hosts.splice(0)) await host.stop();
+});
+
 afterAll(async () => {
-  for (const host of hosts) await host.stop();
   await azurite?.stop();
 });
 

@@ -75,6 +75,7 @@ async function writeHostLayout(hubName: string, instanceId: string, events: Hist
     historyRow: { executionId, index: 0 },
     consumedMessageIds: [],
   });
+  await store.close();
 }
 
 async function sourceError(read: Promise<unknown>): Promise<HistorySourceError> {
