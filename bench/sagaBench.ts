@@ -98,13 +98,45 @@ const HISTOGRAMS = {
   activities: 'durable_activity_execution_seconds',
 } as const;
 
+/** A metric's value summed over its labels (`name` with its suffix: `_sum`, `_count`, `_total`). */
+function metricTotal(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name + ' ') || line.startsWith(name + '{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+async function metricsText(host: HostProcess): Promise<string> {
+  return (await fetch(`${host.url}/admin/metrics`)).text();
+}
+
+/** The commit log's appends and the commits they carried, and the rows checkpoints wrote. */
+const STORE_COUNTERS = {
+  appends: 'durable_store_log_appends_total',
+  commits: 'durable_store_log_commits_total',
+  rows: 'durable_store_checkpoint_rows_total',
+} as const;
+type StoreCounts = Record<keyof typeof STORE_COUNTERS, number>;
+
+async function storeCounts(host: HostProcess): Promise<StoreCounts> {
+  const text = await metricsText(host);
+  return {
+    appends: metricTotal(text, STORE_COUNTERS.appends),
+    commits: metricTotal(text, STORE_COUNTERS.commits),
+    rows: metricTotal(text, STORE_COUNTERS.rows),
+  };
+}
+
+/** How the store's work grouped: commits per log append, and table rows per saga. */
+function storeWork(before: StoreCounts, after: StoreCounts, sagas: number): string {
+  const appends = after.appends - before.appends;
+  const commits = after.commits - before.commits;
+  return `${(commits / Math.max(appends, 1)).toFixed(1)} commits per log append (${(appends / sagas).toFixed(2)} appends per saga), ${((after.rows - before.rows) / sagas).toFixed(1)} table rows per saga by checkpoints`;
+}
+
 async function histogramTotals(host: HostProcess): Promise<HistogramTotals> {
-  const text = await (await fetch(`${host.url}/admin/metrics`)).text();
-  const total = (name: string, suffix: '_sum' | '_count'): number =>
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(name + suffix + ' ') || line.startsWith(name + suffix + '{'))
-      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  const text = await metricsText(host);
+  const total = (name: string, suffix: '_sum' | '_count'): number => metricTotal(text, name + suffix);
   const of = (name: string): { seconds: number; count: number } => ({
     seconds: total(name, '_sum'),
     count: total(name, '_count'),
@@ -288,7 +320,11 @@ async function main(): Promise<void> {
       azurite: cpuMsOf(azurite.child.pid),
       cosmos: cpuMsOf(cosmosServer.child.pid),
     };
+    const storeBefore = await storeCounts(host);
     const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
+    // A scrape counts the hub's instances, which checkpoints first: the second scrape counts that checkpoint too.
+    await metricsText(host);
+    const storeLoaded = storeWork(storeBefore, await storeCounts(host), total);
     const cpuPerSaga = (Object.keys(cpuBefore) as (keyof typeof cpuBefore)[])
       .map(
         (name) =>
@@ -312,6 +348,7 @@ async function main(): Promise<void> {
       summary(`floor, sequential (${sequential})`, floorSequential),
       summary(`host, ${total} at concurrency ${concurrency}`, hostLoaded),
       `  CPU per saga (loaded): ${cpuPerSaga}`,
+      `  store (loaded): ${storeLoaded}`,
       summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );

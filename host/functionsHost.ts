@@ -136,6 +136,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       activitiesInFlight: (): number => activitiesRef?.inFlight ?? 0,
       timersArmed: (): number => timers.armed,
     });
+    store.observe(metrics);
     const activities: ActivityRunner = new ActivityRunner(
       registry,
       invoker,

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineObserver } from '../durable/engine/engineObserver';
 import { OrchestrationStatus, type RuntimeStatus } from '../durable/history/historyEvent';
 import type { HttpServer } from '../http/httpServer';
+import type { StoreObserver } from '../store/storeObserver';
 
 /** Latency buckets in seconds: from a fast in-memory step to a slow remote call. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -19,7 +20,7 @@ export interface MetricSources {
  * The host's own metrics in the Prometheus text format at GET /admin/metrics — a local-host
  * addition (the real Functions host has no such endpoint), so the app must not depend on it.
  */
-export class HostMetrics implements EngineObserver {
+export class HostMetrics implements EngineObserver, StoreObserver {
   readonly registry = new Registry();
   private readonly episodes = new Histogram({
     name: 'durable_orchestration_episode_seconds',
@@ -39,6 +40,27 @@ export class HostMetrics implements EngineObserver {
     name: 'durable_store_commit_seconds',
     help: 'Commits of an episode to the task hub store.',
     buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly appends = new Counter({
+    name: 'durable_store_log_appends_total',
+    help: "Appends to the task hub's commit log.",
+    registers: [this.registry],
+  });
+  private readonly loggedCommits = new Counter({
+    name: 'durable_store_log_commits_total',
+    help: 'Commits (episodes, inbox messages) those appends carried: many per append under load.',
+    registers: [this.registry],
+  });
+  private readonly checkpoints = new Histogram({
+    name: 'durable_store_checkpoint_seconds',
+    help: 'Checkpoints of the commit log to the table.',
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly checkpointRows = new Counter({
+    name: 'durable_store_checkpoint_rows_total',
+    help: 'Table rows the checkpoints wrote (each row once however often it changed).',
     registers: [this.registry],
   });
   private readonly activityTotal = new Counter({
@@ -84,6 +106,16 @@ export class HostMetrics implements EngineObserver {
 
   commit(durationMs: number): void {
     this.commits.observe(durationMs / 1000);
+  }
+
+  logAppend(commits: number): void {
+    this.appends.inc();
+    this.loggedCommits.inc(commits);
+  }
+
+  checkpoint(rows: number, durationMs: number): void {
+    this.checkpoints.observe(durationMs / 1000);
+    this.checkpointRows.inc(rows);
   }
 
   serve(server: HttpServer): void {

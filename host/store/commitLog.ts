@@ -1,5 +1,7 @@
-import { RestError, type AppendBlobClient, type ContainerClient } from '@azure/storage-blob';
+import { RestError, type ContainerClient } from '@azure/storage-blob';
 import { commitLine, parseCommitLine, type RowChange } from './loggedRow';
+import { sharedKeyAppender, type Appender } from './sharedKeyAppend';
+import { noStoreObserver, type StoreObserver } from './storeObserver';
 
 /** A block of an append blob holds at most 4 MiB (the long-standing limit; newer services allow more). */
 const MAX_BLOCK_BYTES = 4 * 1024 * 1024 - 1024;
@@ -29,11 +31,14 @@ function segmentName(segment: number): string {
 export class CommitLog {
   private readonly queue: Pending[] = [];
   private busy = false;
-  private current: AppendBlobClient | undefined;
+  private current: Appender | undefined;
   private currentSegment = 0;
-  private switchTo: { client: AppendBlobClient; segment: number; done(): void } | undefined;
+  private switchTo: { appender: Appender; segment: number; done(): void } | undefined;
   /** Blocks appended to the current segment. */
   blocks = 0;
+
+  /** Told of every append; the store sets it when the host plugs metrics in. */
+  observer: StoreObserver = noStoreObserver;
 
   constructor(private readonly container: ContainerClient) {}
 
@@ -79,9 +84,11 @@ export class CommitLog {
    */
   async startSegment(segment: number): Promise<void> {
     const client = this.container.getAppendBlobClient(segmentName(segment));
-    await client.create();
+    await client.create({ conditions: { ifNoneMatch: '*' } });
+    const appender =
+      sharedKeyAppender(client) ?? ((body: Buffer) => client.appendBlock(body, body.length).then(() => undefined));
     await new Promise<void>((done) => {
-      this.switchTo = { client, segment, done };
+      this.switchTo = { appender, segment, done };
       if (!this.busy) this.switch();
     });
   }
@@ -90,7 +97,7 @@ export class CommitLog {
     const next = this.switchTo;
     if (!next) return;
     this.switchTo = undefined;
-    this.current = next.client;
+    this.current = next.appender;
     this.currentSegment = next.segment;
     this.blocks = 0;
     next.done();
@@ -133,6 +140,7 @@ export class CommitLog {
         try {
           const segment = this.currentSegment;
           await this.write(Buffer.from('\n' + group.map((p) => p.line).join(''), 'utf8'));
+          this.observer.logAppend(group.length);
           for (const p of group) p.onDurable(segment);
           for (const p of group) p.resolve();
         } catch (error) {
@@ -146,12 +154,12 @@ export class CommitLog {
   }
 
   private async write(body: Buffer): Promise<void> {
-    const client = this.current;
-    if (!client) throw new Error('The commit log has no open segment.');
+    const append = this.current;
+    if (!append) throw new Error('The commit log has no open segment.');
     // Only a single commit larger than a block is split; the reader skips it if a part is missing.
     for (let offset = 0; offset < body.length; offset += MAX_BLOCK_BYTES) {
       const part = body.subarray(offset, Math.min(body.length, offset + MAX_BLOCK_BYTES));
-      await client.appendBlock(part, part.length);
+      await append(part);
       this.blocks++;
     }
   }

@@ -13,6 +13,7 @@ import { chunkIndexOf, chunksIn, mergeHistoryRows } from './historyChunks';
 import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
 import { PendingRows, type PendingRow } from './pendingRows';
+import { noStoreObserver, type StoreObserver } from './storeObserver';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
 import {
@@ -86,6 +87,10 @@ function etagOf(seq: number): string {
   return `W/"log-${String(seq)}"`;
 }
 
+/** What `versions` keeps of a purged instance: gone, so any ETag is stale and a create is fine. */
+const PURGED = 'purged';
+const FINISHED: ReadonlySet<unknown> = new Set<RuntimeStatus>(['Completed', 'Failed', 'Terminated']);
+
 function isMessageRow(rowKey: string): boolean {
   return rowKey.includes('|M|');
 }
@@ -117,9 +122,21 @@ export class TableTaskHubStore implements TaskHubStore {
   /** Instances created since the last checkpoint of theirs: the table holds no other row of them. */
   private readonly fresh = new Set<string>();
   private seq = 0;
+  /**
+   * The current ETag of each instance this store wrote (a logged version looks like W/"log-7", a
+   * direct write keeps the table's). The store is the hub's only writer, so an ETag for an
+   * instance it has not written since it opened can only be the table's current one. A finished
+   * instance is forgotten once checkpointed: nothing commits to it without reading it again.
+   */
+  private readonly versions = new Map<string, string>();
+  /** Instances with a write under way: a second write meanwhile is a conflict. */
+  private readonly writing = new Set<string>();
+  /** Segments sealed and not yet deleted, oldest first (a failed checkpoint leaves its segment). */
+  private readonly sealedSegments: number[] = [];
   private checkpoints: Promise<void> = Promise.resolve();
   private checkpointTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private observer: StoreObserver = noStoreObserver;
 
   constructor(
     connectionString: string,
@@ -146,19 +163,19 @@ export class TableTaskHubStore implements TaskHubStore {
   async init(): Promise<void> {
     if (this.role === 'reader') {
       for (const segment of await this.log.segments()) {
-        for (const commit of await this.log.read(segment)) this.remember(commit, segment, true);
+        for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
       }
       return;
     }
     await this.table.createTable();
     await this.blobs.init();
     await this.logContainer.createIfNotExists();
-    const segments = await this.log.segments();
     await this.ownership.acquire();
     try {
       // What the last run committed but did not checkpoint: checkpoint it now, segment by segment.
+      const segments = await this.log.segments();
       for (const segment of segments) {
-        for (const commit of await this.log.read(segment)) this.remember(commit, segment, true);
+        for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
         await this.writeToTable(this.pending.upTo(segment));
         this.pending.settle(this.pending.upTo(segment));
         await this.log.deleteSegment(segment);
@@ -188,32 +205,49 @@ export class TableTaskHubStore implements TaskHubStore {
     await this.ownership.release();
   }
 
+  /** Reports appends and checkpoints to `observer` (the host's metrics). */
+  observe(observer: StoreObserver): void {
+    this.observer = observer;
+    this.log.observer = observer;
+  }
+
   // --- the commit log ---------------------------------------------------------------------
 
   /** Takes a durable commit's changes as the newest state of their rows. */
-  private remember(changes: RowChange[], segment: number, recovered = false): number {
-    const seq = ++this.seq;
+  private remember(changes: RowChange[], segment: number, seq: number, recovered = false): void {
     for (const change of changes) {
       const key = `${change.partitionKey}\u0000${change.rowKey}`;
       const before = this.pending.get(change.partitionKey, change.rowKey);
-      // Only a deletion asks whether the table has the row. A recovered log cannot tell: assume it may.
+      // Whether the table held the row before the log changed it (a recovered log cannot tell: it may).
       const inTable =
-        change.properties !== null ||
-        recovered ||
-        (before ? before.inTable : !isMessageRow(change.rowKey) || this.tableMessages.has(key));
+        recovered || (before ? before.inTable : !isMessageRow(change.rowKey) || this.tableMessages.has(key));
       this.pending.set(change, seq, segment, inTable);
+      if (change.rowKey.endsWith('|I') && !recovered) this.versions.set(change.rowKey, etagOf(seq));
     }
-    return seq;
   }
 
-  private async append(changes: RowChange[]): Promise<number> {
+  /** Appends one commit; its rows are readable, with version `seq`, as soon as it is durable. */
+  private async append(changes: RowChange[], seq = ++this.seq): Promise<void> {
     if (this.role === 'reader') throw new Error(`Task hub ${this.hubName} is open for reading only.`);
-    let seq = 0;
-    await this.log.append(changes, (segment) => {
-      seq = this.remember(changes, segment);
-    });
+    await this.log.append(changes, (segment) => this.remember(changes, segment, seq));
     this.scheduleCheckpoint();
-    return seq;
+  }
+
+  /**
+   * Checks `etag` against what this store knows of the instance and holds the instance for one
+   * write, before anything is awaited, so two writes at the same moment cannot both pass. For a
+   * create (no ETag) resolves whether the instance is known to be absent (no table read needed).
+   */
+  private claim(instanceId: string, etag: string | undefined): { rowKey: string; knownAbsent: boolean } {
+    const rowKey = rowKeys.instance(instanceId);
+    const known = this.versions.get(rowKey);
+    if (this.writing.has(rowKey)) throw new StoreConflictError(`Instance ${instanceId} is being written.`);
+    if (etag === undefined && known !== undefined && known !== PURGED)
+      throw new StoreConflictError(`Instance ${instanceId} exists.`);
+    if (etag !== undefined && known !== undefined && etag !== known)
+      throw new StoreConflictError(`Instance ${instanceId} changed concurrently.`);
+    this.writing.add(rowKey);
+    return { rowKey, knownAbsent: known === PURGED };
   }
 
   private scheduleCheckpoint(): void {
@@ -241,20 +275,33 @@ export class TableTaskHubStore implements TaskHubStore {
   checkpoint(): Promise<void> {
     const run = this.checkpoints.then(async () => {
       if (this.role === 'reader' || this.pending.size === 0) return;
+      const started = performance.now();
       const sealed = this.log.segment;
       await this.log.startSegment(sealed + 1);
       const rows = this.pending.upTo(sealed);
-      await this.writeToTable(rows);
+      this.sealedSegments.push(sealed);
+      const written = await this.writeToTable(rows);
       this.pending.settle(rows);
-      for (const row of rows) if (row.change.rowKey.endsWith('|I')) this.fresh.delete(row.change.rowKey);
-      await this.log.deleteSegment(sealed);
+      for (const { change } of rows) {
+        if (!change.rowKey.endsWith('|I')) continue;
+        this.fresh.delete(change.rowKey);
+        if (FINISHED.has(change.properties?.RuntimeStatus) && !this.pending.get(change.partitionKey, change.rowKey))
+          this.versions.delete(change.rowKey);
+      }
+      // Oldest first: a crash part-way leaves only newer segments, which a restart applies over the table.
+      while (this.sealedSegments.length > 0) {
+        await this.log.deleteSegment(this.sealedSegments[0]);
+        this.sealedSegments.shift();
+      }
+      this.observer.checkpoint(written, performance.now() - started);
     });
     this.checkpoints = run.catch(() => undefined);
     return run;
   }
 
   /** Each row written whole (or deleted) in as few transactions as the partitions allow. */
-  private async writeToTable(rows: PendingRow[]): Promise<void> {
+  /** Returns how many rows it wrote (merged history rows count once). */
+  private async writeToTable(rows: PendingRow[]): Promise<number> {
     const byPartition = new Map<string, RowChange[]>();
     const written = mergeHistoryRows(
       rows.filter((row) => row.change.properties !== null || row.inTable).map((row) => row.change),
@@ -293,6 +340,7 @@ export class TableTaskHubStore implements TaskHubStore {
         }
       }),
     );
+    return written.length;
   }
 
   private committer(partitionKey: string): ShardCommitter {
@@ -373,25 +421,31 @@ export class TableTaskHubStore implements TaskHubStore {
   // --- reads ------------------------------------------------------------------------------
 
   async getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined> {
-    const logged = this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId));
+    const rowKey = rowKeys.instance(instanceId);
+    const logged = this.pending.get(shardOf(instanceId), rowKey);
     if (logged) {
       const properties = logged.change.properties;
       return properties ? { value: await this.toRecord(properties), etag: etagOf(logged.seq) } : undefined;
     }
     try {
-      const row = await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId));
-      return { value: await this.toRecord(row), etag: row.etag };
+      const row = await this.table.getEntity(shardOf(instanceId), rowKey);
+      // Checkpointed since this store wrote it: the version this store handed out stays its ETag.
+      const known = this.versions.get(rowKey);
+      return { value: await this.toRecord(row), etag: known !== undefined && known !== PURGED ? known : row.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
     }
   }
 
-  /** The instance's rows in [from, to): the table's, with what the log holds over them. */
-  private async rangeRows(instanceId: string, from: string, to: string): Promise<Row[]> {
+  /**
+   * The instance's rows in [from, to): the table's, with what the log holds over them. The table
+   * is not asked when the caller knows it holds none (`tableMayHold`).
+   */
+  private async rangeRows(instanceId: string, from: string, to: string, tableMayHold = true): Promise<Row[]> {
     const partitionKey = shardOf(instanceId);
     const rows = new Map<string, Row>();
-    if (!this.fresh.has(rowKeys.instance(instanceId))) {
+    if (tableMayHold) {
       const filter = `PartitionKey eq ${odata(partitionKey)} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
       for await (const row of this.table.listEntities({ queryOptions: { filter } }))
         rows.set(row.rowKey ?? '', row as Row);
@@ -405,7 +459,9 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async getHistory(record: InstanceRecord): Promise<HistoryEvent[]> {
     const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
-    const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
+    // An instance created since its last checkpoint has no history row in the table yet.
+    const fresh = this.fresh.has(rowKeys.instance(record.instanceId));
+    const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~', !fresh);
     rows.sort((a, b) => (a.rowKey < b.rowKey ? -1 : 1));
     const events: HistoryEvent[] = [];
     // Row n holds episode n, or episodes n… when a checkpoint merged them; rows past the record's
@@ -457,18 +513,28 @@ export class TableTaskHubStore implements TaskHubStore {
    * and ETag are current.
    */
   async putInstance(record: InstanceRecord, etag: string | undefined): Promise<string> {
-    const rowKey = rowKeys.instance(record.instanceId);
-    const logged = this.pending.get(shardOf(record.instanceId), rowKey);
-    if (logged && etag === undefined && logged.change.properties !== null)
-      throw new StoreConflictError(`Instance ${record.instanceId} exists.`);
-    if (logged && etag !== undefined && etag !== etagOf(logged.seq))
-      throw new StoreConflictError(`Instance ${record.instanceId} changed concurrently.`);
-    if (logged) await this.checkpoint();
-    const entity = await this.instanceEntity(record);
-    const tableEtag = logged ? await this.currentTableEtag(record.instanceId) : etag;
-    const etags = await this.submit(record.instanceId, [this.instanceAction(entity, tableEtag)]);
-    if (etag === undefined) this.fresh.add(rowKey);
-    return etags.get(entity.rowKey) ?? '';
+    const { rowKey } = this.claim(record.instanceId, etag);
+    try {
+      const tableEtag = etag === undefined ? undefined : await this.tableEtagFor(record.instanceId, etag);
+      const entity = await this.instanceEntity(record);
+      const written =
+        (await this.submit(record.instanceId, [this.instanceAction(entity, tableEtag)])).get(rowKey) ?? '';
+      this.versions.set(rowKey, written);
+      if (etag === undefined) this.fresh.add(rowKey);
+      return written;
+    } finally {
+      this.writing.delete(rowKey);
+    }
+  }
+
+  /**
+   * The table's ETag to write a claimed instance with: a version this store handed out stands
+   * for the table's current row once the log's rows of the instance are checkpointed.
+   */
+  private async tableEtagFor(instanceId: string, etag: string): Promise<string> {
+    if (!this.versions.has(rowKeys.instance(instanceId))) return etag;
+    if (this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId))) await this.checkpoint();
+    return (await this.currentTableEtag(instanceId)) ?? etag;
   }
 
   /** The instance row's ETag in the table (after a checkpoint made it current). */
@@ -488,15 +554,25 @@ export class TableTaskHubStore implements TaskHubStore {
    */
   async commitEpisode(commit: EpisodeCommit): Promise<string> {
     const { record } = commit;
-    const partitionKey = shardOf(record.instanceId);
-    const rowKey = rowKeys.instance(record.instanceId);
-    const logged = this.pending.get(partitionKey, rowKey);
-    if (commit.etag === undefined) {
-      const exists = logged ? logged.change.properties !== null : await this.currentTableEtag(record.instanceId);
-      if (exists) throw new StoreConflictError(`Instance ${record.instanceId} exists.`);
-    } else if (logged && commit.etag !== etagOf(logged.seq)) {
-      throw new StoreConflictError(`Instance ${record.instanceId} changed concurrently.`);
+    const { rowKey, knownAbsent } = this.claim(record.instanceId, commit.etag);
+    try {
+      if (commit.etag === undefined) {
+        if (!knownAbsent && (await this.currentTableEtag(record.instanceId)))
+          throw new StoreConflictError(`Instance ${record.instanceId} exists.`);
+        // Nothing of it is in the table: its history is read from the log alone until checkpointed.
+        this.fresh.add(rowKey);
+      }
+      const seq = ++this.seq;
+      await this.append(await this.episodeChanges(commit), seq);
+      return etagOf(seq);
+    } finally {
+      this.writing.delete(rowKey);
     }
+  }
+
+  private async episodeChanges(commit: EpisodeCommit): Promise<RowChange[]> {
+    const { record } = commit;
+    const partitionKey = shardOf(record.instanceId);
     const changes: RowChange[] = [rowChangeOf(await this.instanceEntity(record))];
     if (commit.newHistory.length > 0) {
       const historyRow: TableEntity = {
@@ -510,9 +586,7 @@ export class TableTaskHubStore implements TaskHubStore {
     for (const id of commit.consumedMessageIds) {
       changes.push({ partitionKey, rowKey: rowKeys.message(record.instanceId, id), properties: null });
     }
-    const seq = await this.append(changes);
-    if (commit.etag === undefined && !logged) this.fresh.add(rowKey);
-    return etagOf(seq);
+    return changes;
   }
 
   async addMessage(message: StoredMessage): Promise<void> {
@@ -532,8 +606,19 @@ export class TableTaskHubStore implements TaskHubStore {
   }
 
   async replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {
+    const { rowKey } = this.claim(record.instanceId, etag);
+    try {
+      const written = await this.rewriteHistory(record, await this.tableEtagFor(record.instanceId, etag), history);
+      this.versions.set(rowKey, written);
+      return written;
+    } finally {
+      this.writing.delete(rowKey);
+    }
+  }
+
+  /** Rewind's write, straight to the table: the history as one row, the others deleted. */
+  private async rewriteHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {
     const partitionKey = shardOf(record.instanceId);
-    etag = await this.checkpointForDirectWrite(record.instanceId, etag);
     const prefix = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const rows = await this.rangeRows(record.instanceId, prefix, prefix + '~');
     const rewritten: InstanceRecord = { ...record, historyChunks: 1 };
@@ -553,18 +638,6 @@ export class TableTaskHubStore implements TaskHubStore {
     ];
     const etags = await this.submit(record.instanceId, actions);
     return etags.get(entity.rowKey) ?? '';
-  }
-
-  /**
-   * Rare writes (rewind, purge, dropping old executions) go straight to the table: first the log's
-   * rows of the instance are checkpointed, and a logged ETag is traded for the table's.
-   */
-  private async checkpointForDirectWrite(instanceId: string, etag: string): Promise<string> {
-    const logged = this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId));
-    if (!logged) return etag;
-    if (etag !== etagOf(logged.seq)) throw new StoreConflictError(`Instance ${instanceId} changed concurrently.`);
-    await this.checkpoint();
-    return (await this.currentTableEtag(instanceId)) ?? etag;
   }
 
   async dropOldExecutions(record: InstanceRecord): Promise<void> {
@@ -591,6 +664,7 @@ export class TableTaskHubStore implements TaskHubStore {
         rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
       );
     for (const r of rows) this.tableMessages.delete(`${r.partitionKey}\u0000${r.rowKey}`);
+    this.versions.set(rowKeys.instance(instanceId), PURGED);
     const existed = rows.some((r) => r.Kind === 'I');
     if (existed) await this.blobs.deleteAll(escapeId(instanceId));
     return existed;

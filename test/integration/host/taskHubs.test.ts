@@ -44,6 +44,30 @@ describe('task hubs on one storage account', () => {
   });
 });
 
+describe('a task hub in use', () => {
+  it('stops a second host of the hub at start, naming the first, and lets it in once the first is gone', async () => {
+    const env = { AzureWebJobsStorage: azurite.connectionString };
+    const first = await startHostProcess(FIRST, env);
+    hosts.push(first);
+    const refused = await startHostProcess(FIRST, env).then(
+      (second) => {
+        hosts.push(second);
+        return 'started';
+      },
+      (error: unknown) => String(error),
+    );
+    expect(refused).toContain(`Task hub FeaturesHub is in use by another host (process ${String(first.child.pid)})`);
+    await first.kill();
+    hosts.splice(0);
+    const next = await startHostProcess(FIRST, env);
+    hosts.push(next);
+    expect(
+      (await fetch(api(next, 'orchestrators/sequence/after-takeover'), { method: 'POST', body: '["x"]' })).status,
+    ).toBe(202);
+    expect(await waitForStatus(api(next, 'instances/after-takeover'))).toMatchObject({ runtimeStatus: 'Completed' });
+  });
+});
+
 describe('a host stopped with Ctrl-C', () => {
   it('leaves unfinished work durable, and the next start finishes it', async () => {
     const env = { AzureWebJobsStorage: azurite.connectionString };
