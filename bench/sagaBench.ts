@@ -331,7 +331,11 @@ async function main(): Promise<void> {
           `${name} ${((cpuMsOf({ host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid }[name]) - cpuBefore[name]) / total).toFixed(1)} ms`,
       )
       .join(', ');
+    const floorCpuBefore = { bench: process.cpuUsage(), cosmos: cpuMsOf(cosmosServer.child.pid) };
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
+    const floorBenchCpu = process.cpuUsage(floorCpuBefore.bench);
+    // The floor's work runs in this process: its CPU is what the same steps cost without orchestration.
+    const floorCpuPerSaga = `bench process ${((floorBenchCpu.user + floorBenchCpu.system) / 1000 / total).toFixed(1)} ms, cosmos ${((cpuMsOf(cosmosServer.child.pid) - floorCpuBefore.cosmos) / total).toFixed(1)} ms`;
 
     const p50 = (s: Sample): number =>
       percentile(
@@ -350,6 +354,7 @@ async function main(): Promise<void> {
       `  CPU per saga (loaded): ${cpuPerSaga}`,
       `  store (loaded): ${storeLoaded}`,
       summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
+      `  CPU per saga (loaded): ${floorCpuPerSaga}`,
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );
     console.log(lines.join('\n'));

@@ -31,7 +31,7 @@ import {
 const INLINE_LIMIT = 30_000;
 const UNFINISHED: RuntimeStatus[] = ['Pending', 'Running', 'Suspended', 'ContinuedAsNew'];
 /** How long a commit waits in the log before a checkpoint writes it to the table. */
-const CHECKPOINT_AFTER_MS = 1000;
+const CHECKPOINT_AFTER_MS = 3000;
 /** A checkpoint starts early when this many rows wait (bounds memory and what a restart reads). */
 const CHECKPOINT_ROWS = 5000;
 
