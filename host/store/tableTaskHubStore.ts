@@ -176,8 +176,9 @@ export class TableTaskHubStore implements TaskHubStore {
       const segments = await this.log.segments();
       for (const segment of segments) {
         for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
-        await this.writeToTable(this.pending.upTo(segment));
-        this.pending.settle(this.pending.upTo(segment));
+        const rows = this.pending.upTo(segment);
+        await this.writeToTable(rows);
+        this.pending.settle(rows);
         await this.log.deleteSegment(segment);
       }
       await this.log.startSegment((segments.at(-1) ?? 0) + 1);
@@ -299,8 +300,10 @@ export class TableTaskHubStore implements TaskHubStore {
     return run;
   }
 
-  /** Each row written whole (or deleted) in as few transactions as the partitions allow. */
-  /** Returns how many rows it wrote (merged history rows count once). */
+  /**
+   * Writes each row whole (or deletes it) in as few transactions as the partitions allow; returns
+   * how many rows it wrote (merged history rows count once).
+   */
   private async writeToTable(rows: PendingRow[]): Promise<number> {
     const byPartition = new Map<string, RowChange[]>();
     const written = mergeHistoryRows(
