@@ -1,4 +1,4 @@
-import { AppendBlobClient, BlobServiceClient, RestError } from '@azure/storage-blob';
+import { AnonymousCredential, AppendBlobClient, BlobServiceClient, RestError } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedKeyAppender } from '../../../../host/store/sharedKeyAppend';
 import { startTestAzurite, type RunningAzurite } from '../../../support/azuriteProcess';
@@ -61,7 +61,7 @@ describe('Append Block signed with the account key', () => {
   });
 
   it('leaves a client without an account key (a SAS URL) to the SDK', () => {
-    const sas = new AppendBlobClient(`${blobs.url}appends/in-order?sv=2021-12-02&sig=abc`);
+    const sas = new AppendBlobClient(`${blobs.url}appends/in-order?sv=2021-12-02&sig=abc`, new AnonymousCredential());
     expect(sharedKeyAppender(sas)).toBeUndefined();
   });
 });
