@@ -749,6 +749,9 @@ async function confirmAction(event: SubmitEvent): Promise<void> {
   const url = `${instancesUrl}/${encodeURIComponent(id)}`;
   const ok = button('confirm-ok');
   ok.disabled = true;
+  // A look-again still pending from the last action must not read the instance while this one
+  // changes it (after a purge it would find nothing).
+  clearTimeout(followUpTimer);
   try {
     const result =
       action === 'purge'
@@ -802,9 +805,11 @@ const settledBy: Readonly<Record<Exclude<ActionName, 'purge'>, readonly string[]
   restart: null,
 };
 
+let followUpTimer: ReturnType<typeof setTimeout> | undefined;
+
 /** Looks again every half second until the action shows (at most 10 s), then refreshes the list. */
 function followUp(action: Exclude<ActionName, 'purge'>, id: string, round: number): void {
-  setTimeout(() => {
+  followUpTimer = setTimeout(() => {
     if (state.detailId !== id) {
       void loadList();
       return;
