@@ -64,6 +64,15 @@ describe('host metrics at /admin/metrics', () => {
     expect(sample(after, 'durable_orchestration_episode_seconds_count', { orchestrator: 'sequence' })).toBe(9);
     expect(sample(after, 'durable_store_commit_seconds_count')).toBeGreaterThanOrEqual(13);
     expect(after).toMatch(/durable_work_waiting\{kind="episodes"\} 0/);
+
+    // Every commit went through the log, and the scrape's instance count checkpointed them.
+    const appended =
+      sample(after, 'durable_store_log_commits_total') - sample(before, 'durable_store_log_commits_total');
+    expect(appended).toBeGreaterThanOrEqual(13);
+    expect(sample(after, 'durable_store_log_appends_total')).toBeGreaterThanOrEqual(1);
+    const checkpointed = await scrape();
+    expect(sample(checkpointed, 'durable_store_checkpoint_rows_total')).toBeGreaterThan(0);
+    expect(sample(checkpointed, 'durable_store_checkpoint_seconds_count')).toBeGreaterThanOrEqual(1);
   });
 
   it('is outside the app’s routes and answers 405 to anything but GET', async () => {
