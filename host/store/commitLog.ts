@@ -36,6 +36,9 @@ export class CommitLog {
   private switchTo: { appender: Appender; segment: number; done(): void } | undefined;
   /** Blocks appended to the current segment. */
   blocks = 0;
+  /** Bytes in the current segment: where the next block must land (a retried append cannot land twice). */
+  private offset = 0;
+  private idleWaiters: (() => void)[] = [];
 
   /** Told of every append; the store sets it when the host plugs metrics in. */
   observer: StoreObserver = noStoreObserver;
@@ -84,9 +87,13 @@ export class CommitLog {
    */
   async startSegment(segment: number): Promise<void> {
     const client = this.container.getAppendBlobClient(segmentName(segment));
-    await client.create({ conditions: { ifNoneMatch: '*' } });
-    const appender =
-      sharedKeyAppender(client) ?? ((body: Buffer) => client.appendBlock(body, body.length).then(() => undefined));
+    // Overwrites only an empty blob this owner made (a create whose answer was lost and retried):
+    // segment numbers only grow, and the hub's lease keeps other writers out.
+    await client.create();
+    const appender: Appender =
+      sharedKeyAppender(client) ??
+      ((body, position) =>
+        client.appendBlock(body, body.length, { conditions: { appendPosition: position } }).then(() => undefined));
     await new Promise<void>((done) => {
       this.switchTo = { appender, segment, done };
       if (!this.busy) this.switch();
@@ -100,6 +107,7 @@ export class CommitLog {
     this.current = next.appender;
     this.currentSegment = next.segment;
     this.blocks = 0;
+    this.offset = 0;
     next.done();
   }
 
@@ -150,7 +158,14 @@ export class CommitLog {
     } finally {
       this.busy = false;
       this.switch();
+      for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** Resolves when no append is queued or in flight. */
+  drained(): Promise<void> {
+    if (!this.busy && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async write(body: Buffer): Promise<void> {
@@ -159,7 +174,8 @@ export class CommitLog {
     // Only a single commit larger than a block is split; the reader skips it if a part is missing.
     for (let offset = 0; offset < body.length; offset += MAX_BLOCK_BYTES) {
       const part = body.subarray(offset, Math.min(body.length, offset + MAX_BLOCK_BYTES));
-      await append(part);
+      await append(part, this.offset);
+      this.offset += part.length;
       this.blocks++;
     }
   }

@@ -120,11 +120,25 @@ export class ShardCommitter {
   private async send(actions: TransactionAction[]): Promise<Map<string, string>> {
     const etags = new Map<string, string>();
     if (actions.length === 0) return etags;
-    if (actions.length > MAX_OPERATIONS) {
-      // A single oversized commit (e.g. a purge) is split; such writes do not need to be atomic.
-      for (let i = 0; i < actions.length; i += MAX_OPERATIONS) {
-        for (const [k, v] of await this.send(actions.slice(i, i + MAX_OPERATIONS))) etags.set(k, v);
+    if (
+      actions.length > MAX_OPERATIONS ||
+      (actions.length > 1 && actions.reduce((n, a) => n + sizeOf(a), 0) > MAX_BYTES)
+    ) {
+      // A single oversized write (a purge, a checkpoint of many rows) is split by count and by
+      // size; such writes do not need to be atomic.
+      let part: TransactionAction[] = [];
+      let bytes = 0;
+      for (const action of actions) {
+        const size = sizeOf(action);
+        if (part.length > 0 && (part.length === MAX_OPERATIONS || bytes + size > MAX_BYTES)) {
+          for (const [k, v] of await this.send(part)) etags.set(k, v);
+          part = [];
+          bytes = 0;
+        }
+        part.push(action);
+        bytes += size;
       }
+      for (const [k, v] of await this.send(part)) etags.set(k, v);
       return etags;
     }
     if (actions.length === 1) return this.sendOne(actions[0]);

@@ -5,7 +5,12 @@ import { RestError, StorageSharedKeyCredential, type AppendBlobClient } from '@a
 /** A service version both Azurite and Azure Storage accept for Append Block. */
 const SERVICE_VERSION = '2021-12-02';
 
-export type Appender = (body: Buffer) => Promise<void>;
+/** Appends `body` as one block that must start at byte `position` of the blob. */
+export type Appender = (body: Buffer, position: number) => Promise<void>;
+
+const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+/** Transient answers worth one more try (the condition on the position keeps a block from landing twice). */
+const TRANSIENT = new Set([408, 500, 502, 503, 504]);
 
 /**
  * Append Block as one signed request on a kept-alive connection. Every episode's commit is an
@@ -20,11 +25,11 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
   if (!(credential instanceof StorageSharedKeyCredential)) return undefined;
   const url = new URL(client.url);
   const secure = url.protocol === 'https:';
-  const agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   const resource = `/${credential.accountName}${url.pathname}\ncomp:appendblock`;
-  return (body) => {
+  const once = (body: Buffer, position: number): Promise<number> => {
     const date = new Date().toUTCString();
-    // Shared Key string-to-sign for the Blob service: verb, standard headers, x-ms-* headers, resource.
+    // Shared Key string-to-sign for the Blob service: verb, standard headers, x-ms-* headers
+    // (sorted), resource.
     const signed = [
       'PUT',
       '',
@@ -38,24 +43,32 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
       '',
       '',
       '',
-      `x-ms-date:${date}\nx-ms-version:${SERVICE_VERSION}\n${resource}`,
+      `x-ms-blob-condition-appendpos:${position}\nx-ms-date:${date}\nx-ms-version:${SERVICE_VERSION}\n${resource}`,
     ].join('\n');
     const headers = {
       'Content-Length': body.length,
       'Content-Type': 'application/octet-stream',
+      'x-ms-blob-condition-appendpos': position,
       'x-ms-date': date,
       'x-ms-version': SERVICE_VERSION,
       Authorization: `SharedKey ${credential.accountName}:${credential.computeHMACSHA256(signed)}`,
     };
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const request = (secure ? https : http).request(
-        { method: 'PUT', host: url.hostname, port: url.port, path: `${url.pathname}?comp=appendblock`, headers, agent },
+        {
+          method: 'PUT',
+          host: url.hostname,
+          port: url.port,
+          path: `${url.pathname}?comp=appendblock`,
+          headers,
+          agent: secure ? agents.https : agents.http,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => {
             const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve();
+            if (status >= 200 && status < 300) resolve(status);
             else
               reject(
                 new RestError(`Append Block answered ${status}: ${Buffer.concat(chunks).toString('utf8')}`, {
@@ -70,5 +83,21 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
       request.on('error', reject);
       request.end(body);
     });
+  };
+  return async (body, position) => {
+    try {
+      await once(body, position);
+    } catch (error) {
+      // A dropped keep-alive connection or a transient answer: once more. If the first try did
+      // land, the block now sits at `position` and the retry is refused for its position (412).
+      const transient = !(error instanceof RestError) || TRANSIENT.has(error.statusCode ?? 0);
+      if (!transient) throw error;
+      try {
+        await once(body, position);
+      } catch (again) {
+        if (again instanceof RestError && again.statusCode === 412) return;
+        throw again;
+      }
+    }
   };
 }

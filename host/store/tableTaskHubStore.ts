@@ -134,6 +134,10 @@ export class TableTaskHubStore implements TaskHubStore {
   /** Segments sealed and not yet deleted, oldest first (a failed checkpoint leaves its segment). */
   private readonly sealedSegments: number[] = [];
   private checkpoints: Promise<void> = Promise.resolve();
+  /** A checkpoint asked for and not yet started: later requests share it (it will cover them too). */
+  private queuedCheckpoint: Promise<void> | undefined;
+  /** init() succeeded: close() has a lease to give back and a log to checkpoint. */
+  private opened = false;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private observer: StoreObserver = noStoreObserver;
@@ -188,6 +192,7 @@ export class TableTaskHubStore implements TaskHubStore {
       })) {
         this.tableMessages.add(`${String(row.partitionKey)}\u0000${String(row.rowKey)}`);
       }
+      this.opened = true;
     } catch (error) {
       await this.ownership.release();
       throw error;
@@ -199,11 +204,16 @@ export class TableTaskHubStore implements TaskHubStore {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.checkpointTimer);
-    if (this.role === 'reader') return;
-    await this.checkpoint();
-    // Everything is in the table: the open segment holds nothing a restart needs.
-    if (this.pending.size === 0) await this.log.deleteSegment(this.log.segment);
-    await this.ownership.release();
+    if (this.role === 'reader' || !this.opened) return;
+    try {
+      // No append starts from here on; the ones already queued finish before the last checkpoint.
+      await this.log.drained();
+      await this.checkpoint();
+      // Everything is in the table: the open segment holds nothing a restart needs.
+      if (this.pending.size === 0) await this.log.deleteSegment(this.log.segment);
+    } finally {
+      await this.ownership.release();
+    }
   }
 
   /** Reports appends and checkpoints to `observer` (the host's metrics). */
@@ -230,6 +240,7 @@ export class TableTaskHubStore implements TaskHubStore {
   /** Appends one commit; its rows are readable, with version `seq`, as soon as it is durable. */
   private async append(changes: RowChange[], seq = ++this.seq): Promise<void> {
     if (this.role === 'reader') throw new Error(`Task hub ${this.hubName} is open for reading only.`);
+    if (this.closed) throw new Error(`Task hub ${this.hubName} is closed.`);
     await this.log.append(changes, (segment) => this.remember(changes, segment, seq));
     this.scheduleCheckpoint();
   }
@@ -274,28 +285,35 @@ export class TableTaskHubStore implements TaskHubStore {
    * commit made before the call is in the table; checkpoints run one at a time.
    */
   checkpoint(): Promise<void> {
+    if (this.queuedCheckpoint) return this.queuedCheckpoint;
     const run = this.checkpoints.then(async () => {
-      if (this.role === 'reader' || this.pending.size === 0) return;
-      const started = performance.now();
-      const sealed = this.log.segment;
-      await this.log.startSegment(sealed + 1);
-      const rows = this.pending.upTo(sealed);
-      this.sealedSegments.push(sealed);
-      const written = await this.writeToTable(rows);
-      this.pending.settle(rows);
-      for (const { change } of rows) {
-        if (!change.rowKey.endsWith('|I')) continue;
-        this.fresh.delete(change.rowKey);
-        if (FINISHED.has(change.properties?.RuntimeStatus) && !this.pending.get(change.partitionKey, change.rowKey))
-          this.versions.delete(change.rowKey);
+      this.queuedCheckpoint = undefined;
+      if (this.role === 'reader' || !this.opened) return;
+      if (this.pending.size > 0) {
+        const started = performance.now();
+        const sealed = this.log.segment;
+        await this.log.startSegment(sealed + 1);
+        const rows = this.pending.upTo(sealed);
+        this.sealedSegments.push(sealed);
+        const written = await this.writeToTable(rows);
+        this.pending.settle(rows);
+        for (const { change } of rows) {
+          if (!change.rowKey.endsWith('|I')) continue;
+          this.fresh.delete(change.rowKey);
+          if (FINISHED.has(change.properties?.RuntimeStatus) && !this.pending.get(change.partitionKey, change.rowKey))
+            this.versions.delete(change.rowKey);
+        }
+        for (const [rowKey, version] of this.versions) if (version === PURGED) this.versions.delete(rowKey);
+        this.observer.checkpoint(written, performance.now() - started);
       }
-      // Oldest first: a crash part-way leaves only newer segments, which a restart applies over the table.
+      // Oldest first: a crash part-way leaves only newer segments, which a restart applies over the
+      // table. A segment whose deletion failed is deleted by the next checkpoint, even an empty one.
       while (this.sealedSegments.length > 0) {
         await this.log.deleteSegment(this.sealedSegments[0]);
         this.sealedSegments.shift();
       }
-      this.observer.checkpoint(written, performance.now() - started);
     });
+    this.queuedCheckpoint = run;
     this.checkpoints = run.catch(() => undefined);
     return run;
   }
@@ -430,10 +448,12 @@ export class TableTaskHubStore implements TaskHubStore {
       const properties = logged.change.properties;
       return properties ? { value: await this.toRecord(properties), etag: etagOf(logged.seq) } : undefined;
     }
+    // Read before the table: a commit that lands meanwhile must not lend its version to an older row.
+    const known = this.versions.get(rowKey);
     try {
       const row = await this.table.getEntity(shardOf(instanceId), rowKey);
+      if (this.versions.get(rowKey) !== known) return await this.getInstance(instanceId);
       // Checkpointed since this store wrote it: the version this store handed out stays its ETag.
-      const known = this.versions.get(rowKey);
       return { value: await this.toRecord(row), etag: known !== undefined && known !== PURGED ? known : row.etag };
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -445,15 +465,24 @@ export class TableTaskHubStore implements TaskHubStore {
    * The instance's rows in [from, to): the table's, with what the log holds over them. The table
    * is not asked when the caller knows it holds none (`tableMayHold`).
    */
-  private async rangeRows(instanceId: string, from: string, to: string, tableMayHold = true): Promise<Row[]> {
+  private async rangeRows(
+    instanceId: string,
+    from: string,
+    to: string,
+    tableMayHold = true,
+    withLog = true,
+  ): Promise<Row[]> {
     const partitionKey = shardOf(instanceId);
     const rows = new Map<string, Row>();
+    // What the log holds now: a checkpoint that writes and settles these while the table is read
+    // would otherwise hide them from both.
+    const before = withLog ? this.pending.range(from, to) : [];
     if (tableMayHold) {
       const filter = `PartitionKey eq ${odata(partitionKey)} and RowKey ge ${odata(from)} and RowKey lt ${odata(to)}`;
       for await (const row of this.table.listEntities({ queryOptions: { filter } }))
         rows.set(row.rowKey ?? '', row as Row);
     }
-    for (const { change } of this.pending.range(from, to)) {
+    for (const { change } of [...before, ...(withLog ? this.pending.range(from, to) : [])]) {
       if (change.properties === null) rows.delete(change.rowKey);
       else rows.set(change.rowKey, { ...change.properties, partitionKey, rowKey: change.rowKey, etag: '' });
     }
@@ -535,9 +564,20 @@ export class TableTaskHubStore implements TaskHubStore {
    * for the table's current row once the log's rows of the instance are checkpointed.
    */
   private async tableEtagFor(instanceId: string, etag: string): Promise<string> {
+    await this.settleForDirectWrite(instanceId);
     if (!this.versions.has(rowKeys.instance(instanceId))) return etag;
-    if (this.pending.get(shardOf(instanceId), rowKeys.instance(instanceId))) await this.checkpoint();
     return (await this.currentTableEtag(instanceId)) ?? etag;
+  }
+
+  /**
+   * Before a write straight to the table: the log's rows of the instance are in the table, and no
+   * sealed segment that still holds them is left for a restart to apply over the write.
+   */
+  private async settleForDirectWrite(instanceId: string): Promise<void> {
+    const { from, to } = rowKeys.instanceRange(instanceId);
+    if (this.pending.range(from, to).length > 0 || this.sealedSegments.length > 0 || this.queuedCheckpoint)
+      await this.checkpoint();
+    else await this.checkpoints;
   }
 
   /** The instance row's ETag in the table (after a checkpoint made it current). */
@@ -645,7 +685,7 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async dropOldExecutions(record: InstanceRecord): Promise<void> {
     const { from, to } = rowKeys.instanceRange(record.instanceId);
-    if (this.pending.range(from, to).length > 0) await this.checkpoint();
+    await this.settleForDirectWrite(record.instanceId);
     const current = rowKeys.historyPrefix(record.instanceId, record.executionId);
     const stale = (await this.rangeRows(record.instanceId, from, to)).filter(
       (r) => r.Kind === 'H' && !r.rowKey.startsWith(current),
@@ -658,19 +698,29 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async purgeInstance(instanceId: string): Promise<boolean> {
     const { from, to } = rowKeys.instanceRange(instanceId);
-    if (this.pending.range(from, to).length > 0) await this.checkpoint();
-    this.fresh.delete(rowKeys.instance(instanceId));
-    const rows = await this.rangeRows(instanceId, from, to);
-    // Rows left without an instance (messages to a purged one) go too; the answer is whether an instance was there.
-    if (rows.length > 0)
-      await this.committer(shardOf(instanceId)).submit(
-        rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
-      );
-    for (const r of rows) this.tableMessages.delete(`${r.partitionKey}\u0000${r.rowKey}`);
-    this.versions.set(rowKeys.instance(instanceId), PURGED);
-    const existed = rows.some((r) => r.Kind === 'I');
-    if (existed) await this.blobs.deleteAll(escapeId(instanceId));
-    return existed;
+    const rowKey = rowKeys.instance(instanceId);
+    // An episode of the instance that is committing finishes first; none starts until the purge is done.
+    while (this.writing.has(rowKey)) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.writing.add(rowKey);
+    try {
+      await this.settleForDirectWrite(instanceId);
+      this.fresh.delete(rowKey);
+      // The table's rows only: what the log gained since is not in the table to delete.
+      const rows = await this.rangeRows(instanceId, from, to, true, false);
+      // Rows left without an instance (messages to a purged one) go too; the answer is whether an instance was there.
+      if (rows.length > 0)
+        await this.committer(shardOf(instanceId)).submit(
+          rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
+        );
+      this.pending.forgetInstance(rowKey);
+      for (const r of rows) this.tableMessages.delete(`${r.partitionKey}\u0000${r.rowKey}`);
+      this.versions.set(rowKey, PURGED);
+      const existed = rows.some((r) => r.Kind === 'I');
+      if (existed) await this.blobs.deleteAll(escapeId(instanceId));
+      return existed;
+    } finally {
+      this.writing.delete(rowKey);
+    }
   }
 
   // --- queries ----------------------------------------------------------------------------

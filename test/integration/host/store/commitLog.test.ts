@@ -445,6 +445,57 @@ describe.skipIf(!built)('the hub lease', () => {
   });
 });
 
+describe('what a restart must not apply again', () => {
+  it('a sealed segment whose deletion failed is deleted by the next checkpoint, so a purge after it stays purged', async () => {
+    const hub = newHub('Sealed');
+    const store = await ownerStore(hub);
+    let etag: string | undefined;
+    for (let i = 0; i < 3; i++) etag = await commitNext(store, 'sealed-1', i, etag);
+    // A lease on the segment makes its deletion fail, as a transient error would.
+    const segment = logContainer(hub).getAppendBlobClient(segmentName(1));
+    const blocker = segment.getBlobLeaseClient();
+    await blocker.acquireLease(-1);
+    await expect(store.checkpoint()).rejects.toThrow();
+    await blocker.releaseLease();
+
+    expect(await store.purgeInstance('sealed-1')).toBe(true);
+    expect(await segmentsOf(hub)).not.toContain(1);
+    // A host killed now: the next owner applies what the log holds, and the purged instance stays gone.
+    await store.close();
+    const next = await ownerStore(hub);
+    expect(await next.getInstance('sealed-1')).toBeUndefined();
+    expect([...(await tableRows(hub)).keys()].filter((k) => k.startsWith('sealed-1|'))).toEqual([]);
+  });
+
+  it('a purge waits for a commit of the instance in flight, and the instance does not come back', async () => {
+    const hub = newHub('PurgeRace');
+    const store = await ownerStore(hub);
+    const first = await commitNext(store, 'racing', 0, undefined);
+    const committing = commitNext(store, 'racing', 1, first);
+    const purged = store.purgeInstance('racing');
+    await committing;
+    expect(await purged).toBe(true);
+    expect(await store.getInstance('racing')).toBeUndefined();
+    await store.checkpoint();
+    expect([...(await tableRows(hub)).keys()].filter((k) => k.startsWith('racing|'))).toEqual([]);
+  });
+
+  it('close() waits for an append in flight and checkpoints it, and refuses commits after it', async () => {
+    const hub = newHub('CloseInFlight');
+    const store = await ownerStore(hub);
+    const first = await commitNext(store, 'late', 0, undefined);
+    const committing = commitNext(store, 'late', 1, first);
+    // The commit's append is queued once its rows are built (no I/O for a small episode).
+    await new Promise((resolve) => setImmediate(resolve));
+    const closing = store.close();
+    const second = await committing;
+    await closing;
+    expect((await tableRows(hub)).get(rowKeys.instance('late'))?.HistoryChunks).toBe(2);
+    expect(await segmentsOf(hub)).toEqual([]);
+    await expect(commitNext(store, 'late', 2, second)).rejects.toThrow(/closed/);
+  });
+});
+
 describe('inbox messages', () => {
   it('are stored once when the same message is added twice, before and after a checkpoint', async () => {
     const hub = newHub('MsgTwice');

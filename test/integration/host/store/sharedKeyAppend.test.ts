@@ -28,8 +28,9 @@ describe('Append Block signed with the account key', () => {
     const client = await newAppendBlob('in-order');
     const append = sharedKeyAppender(client);
     expect(append).toBeDefined();
-    await append?.(Buffer.from('first line\n'));
-    await append?.(Buffer.from('zweite Zeile – ünïcödé\n', 'utf8'));
+    const first = Buffer.from('first line\n');
+    await append?.(first, 0);
+    await append?.(Buffer.from('zweite Zeile – ünïcödé\n', 'utf8'), first.length);
     expect((await client.downloadToBuffer()).toString('utf8')).toBe('first line\nzweite Zeile – ünïcödé\n');
     expect((await client.getProperties()).blobCommittedBlockCount).toBe(2);
   });
@@ -37,7 +38,7 @@ describe('Append Block signed with the account key', () => {
   it('fails with the service status when the request is refused (a blob that is not there)', async () => {
     const client = blobs.getContainerClient('appends').getAppendBlobClient('never-created');
     const append = sharedKeyAppender(client);
-    const error = await append?.(Buffer.from('x')).then(
+    const error = await append?.(Buffer.from('x'), 0).then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -53,11 +54,23 @@ describe('Append Block signed with the account key', () => {
     )
       .getContainerClient('appends')
       .getAppendBlobClient('wrong-key');
-    const error = await sharedKeyAppender(wrong)?.(Buffer.from('x')).then(
+    const error = await sharedKeyAppender(wrong)?.(Buffer.from('x'), 0).then(
       () => undefined,
       (caught: unknown) => caught,
     );
     expect((error as RestError | undefined)?.statusCode).toBe(403);
+  });
+
+  it('refuses a block meant for another position, so a retried append cannot land twice', async () => {
+    const client = await newAppendBlob('positioned');
+    const append = sharedKeyAppender(client);
+    await append?.(Buffer.from('once'), 0);
+    const error = await append?.(Buffer.from('twice'), 0).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((error as RestError | undefined)?.statusCode).toBe(412);
+    expect((await client.downloadToBuffer()).toString('utf8')).toBe('once');
   });
 
   it('leaves a client without an account key (a SAS URL) to the SDK', () => {
