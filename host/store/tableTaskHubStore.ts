@@ -83,8 +83,10 @@ function asDate(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 
+const LOG_ETAG_PREFIX = 'W/"log-';
+
 function etagOf(seq: number): string {
-  return `W/"log-${String(seq)}"`;
+  return `${LOG_ETAG_PREFIX}${String(seq)}"`;
 }
 
 /** What `versions` keeps of a purged instance: gone, so any ETag is stale and a create is fine. */
@@ -564,9 +566,10 @@ export class TableTaskHubStore implements TaskHubStore {
    * for the table's current row once the log's rows of the instance are checkpointed.
    */
   private async tableEtagFor(instanceId: string, etag: string): Promise<string> {
+    // Decided before the checkpoint, which forgets the versions of finished instances.
+    const handedOut = this.versions.has(rowKeys.instance(instanceId)) || etag.startsWith(LOG_ETAG_PREFIX);
     await this.settleForDirectWrite(instanceId);
-    if (!this.versions.has(rowKeys.instance(instanceId))) return etag;
-    return (await this.currentTableEtag(instanceId)) ?? etag;
+    return handedOut ? ((await this.currentTableEtag(instanceId)) ?? etag) : etag;
   }
 
   /**
