@@ -307,7 +307,7 @@ async function runPath(
   instanceId: string,
   host: HostProcess,
   proxy: FaultyCosmosProxy,
-  store: TableTaskHubStore,
+  readHub: () => Promise<TableTaskHubStore>,
   cosmosClient: CosmosClient,
   cosmosDatabase: string,
 ): Promise<{ output: SagaOutput; history: HistoryEvent[] }> {
@@ -360,6 +360,7 @@ async function runPath(
     if (got[key as keyof typeof got] !== value)
       throw new Error(`${instanceId}: expected ${key} ${String(value)}, the saga gave ${JSON.stringify(got)}`);
   }
+  const store = await readHub();
   const found = await store.getInstance(instanceId);
   if (!found) throw new Error(`${instanceId}: the instance is not in the task hub`);
   return { output, history: await store.getHistory(found.value) };
@@ -412,7 +413,14 @@ async function main(): Promise<void> {
       { appDir: ROOT },
       { ...process.env, AzureWebJobsStorage: azurite.connectionString },
     ).hubName;
-    const store = new TableTaskHubStore(azurite.connectionString, hubName);
+    // The host runs and owns the hub: read it as a reader, opened afresh for each read so the
+    // newest episodes, still only in the host's commit log, are seen too.
+    const storage = azurite.connectionString;
+    const readHub = async (): Promise<TableTaskHubStore> => {
+      const reader = new TableTaskHubStore(storage, hubName, { role: 'reader' });
+      await reader.init();
+      return reader;
+    };
     const app = loadReplayApp(ROOT);
 
     for (const versionName of versionNames) {
@@ -440,7 +448,7 @@ async function main(): Promise<void> {
             instanceId,
             host,
             proxy,
-            store,
+            readHub,
             cosmosClient,
             database,
           ).catch((error: unknown) => {
@@ -453,7 +461,7 @@ async function main(): Promise<void> {
           // The data changed behind the saga's back is put back for the paths after it.
           if (sagaPath.whileHeld) await seedDemoData({ settings: cosmosSettings, reset: true });
           const file = path.join(dir, `${sagaPath.name}.json`);
-          const children = await subOrchestrations(store, history);
+          const children = await subOrchestrations(await readHub(), history);
           // A recording that does not replay against the code that made it is a host bug: keep it out.
           let scheduled = 0;
           for (const instance of [{ instanceId, history }, ...children]) {
