@@ -11,7 +11,8 @@ export interface PendingRow {
   inTable: boolean;
 }
 
-function keyOf(partitionKey: string, rowKey: string): string {
+/** One string naming a table row (partition and row key), for maps and sets of rows. */
+export function rowIdOf(partitionKey: string, rowKey: string): string {
   return `${partitionKey}\u0000${rowKey}`;
 }
 
@@ -34,11 +35,11 @@ export class PendingRows {
   }
 
   get(partitionKey: string, rowKey: string): PendingRow | undefined {
-    return this.rows.get(keyOf(partitionKey, rowKey));
+    return this.rows.get(rowIdOf(partitionKey, rowKey));
   }
 
   set(change: RowChange, seq: number, segment: number, inTable: boolean): void {
-    const key = keyOf(change.partitionKey, change.rowKey);
+    const key = rowIdOf(change.partitionKey, change.rowKey);
     this.rows.set(key, { change, seq, segment, inTable });
     const instance = instanceKeyOf(change.rowKey);
     let keys = this.byInstance.get(instance);
@@ -72,7 +73,7 @@ export class PendingRows {
    */
   settle(written: PendingRow[]): void {
     for (const row of written) {
-      const key = keyOf(row.change.partitionKey, row.change.rowKey);
+      const key = rowIdOf(row.change.partitionKey, row.change.rowKey);
       const current = this.rows.get(key);
       if (current === row) {
         this.rows.delete(key);

@@ -12,7 +12,7 @@ import { HubOwnership } from './hubOwnership';
 import { chunkIndexOf, chunksIn, mergeHistoryRows } from './historyChunks';
 import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
-import { PendingRows, type PendingRow } from './pendingRows';
+import { PendingRows, rowIdOf, type PendingRow } from './pendingRows';
 import { noStoreObserver, type StoreObserver } from './storeObserver';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
@@ -168,9 +168,7 @@ export class TableTaskHubStore implements TaskHubStore {
 
   async init(): Promise<void> {
     if (this.role === 'reader') {
-      for (const segment of await this.log.segments()) {
-        for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
-      }
+      for (const segment of await this.log.segments()) await this.loadSegment(segment);
       return;
     }
     await this.table.createTable();
@@ -181,7 +179,7 @@ export class TableTaskHubStore implements TaskHubStore {
       // What the last run committed but did not checkpoint: checkpoint it now, segment by segment.
       const segments = await this.log.segments();
       for (const segment of segments) {
-        for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
+        await this.loadSegment(segment);
         const rows = this.pending.upTo(segment);
         await this.writeToTable(rows);
         this.pending.settle(rows);
@@ -192,7 +190,7 @@ export class TableTaskHubStore implements TaskHubStore {
       for await (const row of this.table.listEntities({
         queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
       })) {
-        this.tableMessages.add(`${String(row.partitionKey)}\u0000${String(row.rowKey)}`);
+        this.tableMessages.add(rowIdOf(String(row.partitionKey), String(row.rowKey)));
       }
       this.opened = true;
     } catch (error) {
@@ -226,10 +224,15 @@ export class TableTaskHubStore implements TaskHubStore {
 
   // --- the commit log ---------------------------------------------------------------------
 
+  /** Takes what a segment left by an earlier run holds as the newest state of its rows. */
+  private async loadSegment(segment: number): Promise<void> {
+    for (const commit of await this.log.read(segment)) this.remember(commit, segment, ++this.seq, true);
+  }
+
   /** Takes a durable commit's changes as the newest state of their rows. */
   private remember(changes: RowChange[], segment: number, seq: number, recovered = false): void {
     for (const change of changes) {
-      const key = `${change.partitionKey}\u0000${change.rowKey}`;
+      const key = rowIdOf(change.partitionKey, change.rowKey);
       const before = this.pending.get(change.partitionKey, change.rowKey);
       // Whether the table held the row before the log changed it (a recovered log cannot tell: it may).
       const inTable =
@@ -357,7 +360,7 @@ export class TableTaskHubStore implements TaskHubStore {
         }
         for (const c of changes) {
           if (!isMessageRow(c.rowKey)) continue;
-          const key = `${partitionKey}\u0000${c.rowKey}`;
+          const key = rowIdOf(partitionKey, c.rowKey);
           if (c.properties === null) this.tableMessages.delete(key);
           else this.tableMessages.add(key);
         }
@@ -452,11 +455,17 @@ export class TableTaskHubStore implements TaskHubStore {
     }
     // Read before the table: a commit that lands meanwhile must not lend its version to an older row.
     const known = this.versions.get(rowKey);
+    const row = await this.tableInstanceRow(instanceId);
+    if (!row) return undefined;
+    if (this.versions.get(rowKey) !== known) return this.getInstance(instanceId);
+    // Checkpointed since this store wrote it: the version this store handed out stays its ETag.
+    return { value: await this.toRecord(row), etag: known !== undefined && known !== PURGED ? known : row.etag };
+  }
+
+  /** The instance row as the table holds it, or undefined. */
+  private async tableInstanceRow(instanceId: string): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
     try {
-      const row = await this.table.getEntity(shardOf(instanceId), rowKey);
-      if (this.versions.get(rowKey) !== known) return await this.getInstance(instanceId);
-      // Checkpointed since this store wrote it: the version this store handed out stays its ETag.
-      return { value: await this.toRecord(row), etag: known !== undefined && known !== PURGED ? known : row.etag };
+      return await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId));
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
       throw error;
@@ -585,12 +594,7 @@ export class TableTaskHubStore implements TaskHubStore {
 
   /** The instance row's ETag in the table (after a checkpoint made it current). */
   private async currentTableEtag(instanceId: string): Promise<string | undefined> {
-    try {
-      return (await this.table.getEntity(shardOf(instanceId), rowKeys.instance(instanceId))).etag;
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    return (await this.tableInstanceRow(instanceId))?.etag;
   }
 
   /**
@@ -645,7 +649,7 @@ export class TableTaskHubStore implements TaskHubStore {
     };
     // The same message delivered twice (a resend after a crash) is there already.
     const logged = this.pending.get(row.partitionKey, row.rowKey);
-    if (logged ? logged.change.properties !== null : this.tableMessages.has(`${row.partitionKey}\u0000${row.rowKey}`))
+    if (logged ? logged.change.properties !== null : this.tableMessages.has(rowIdOf(row.partitionKey, row.rowKey)))
       return;
     await this.packText(message.instanceId, 'Event', JSON.stringify(message.event), row);
     await this.append([rowChangeOf(row)]);
@@ -716,7 +720,7 @@ export class TableTaskHubStore implements TaskHubStore {
           rows.map((r) => ['delete', { partitionKey: r.partitionKey, rowKey: r.rowKey }]),
         );
       this.pending.forgetInstance(rowKey);
-      for (const r of rows) this.tableMessages.delete(`${r.partitionKey}\u0000${r.rowKey}`);
+      for (const r of rows) this.tableMessages.delete(rowIdOf(r.partitionKey, r.rowKey));
       this.versions.set(rowKey, PURGED);
       const existed = rows.some((r) => r.Kind === 'I');
       if (existed) await this.blobs.deleteAll(escapeId(instanceId));
