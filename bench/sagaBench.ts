@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ import { newStockDocument } from '../src/services/inventory';
 import { newAccountDocument } from '../src/services/payment';
 import { newZoneDocument } from '../src/services/shipping';
 import { startHostProcess, type HostProcess } from '../test/support/hostProcess';
+import { cpuByComponent, type CpuProfile } from './cpuProfile';
 import { addFinishedInstances } from './finishedInstances';
 
 /**
@@ -19,7 +21,10 @@ import { addFinishedInstances } from './finishedInstances';
  * plain in-process calls on the same Cosmos server (the floor: what the saga costs without any
  * orchestration), and the Cosmos calls a saga makes by outcome (counted by the Cosmos server).
  *
- *   node dist/bench/sagaBench.js [--sequential 60] [--sagas 400] [--concurrency 32] [--warmup 150] [--per-outcome 10] Timings are read off one machine in one run; compare the ratios, not the
+ *   node dist/bench/sagaBench.js [--sequential 60] [--sagas 400] [--concurrency 32] [--warmup 150] [--per-outcome 10]
+ *     [--saga-version 2.0] [--finished 10000] [--profile]
+ *
+ * Timings are read off one machine in one run; compare the ratios, not the
  * absolute numbers.
  */
 const ROOT = path.resolve(__dirname, '../..');
@@ -215,6 +220,24 @@ async function sagaOverHttp(
   }
 }
 
+/** Where the loaded run's host CPU went: the profile's samples within the run, per saga, by component. */
+function hostCpuByComponent(profileDir: string, fromUs: number, toUs: number, sagas: number): string {
+  const file = fs.readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  if (file === undefined) return `no CPU profile was written to ${profileDir}`;
+  const profile = JSON.parse(fs.readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
+  const components = cpuByComponent(profile, ROOT, fromUs, toUs);
+  const total = components.reduce((sum, c) => sum + c.ms, 0);
+  const shown = components.slice(0, 18);
+  const rest = components.slice(shown.length).reduce((sum, c) => sum + c.ms, 0);
+  const row = (label: string, ms: number): string =>
+    `  ${(ms / sagas).toFixed(2).padStart(6)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${label}`;
+  return [
+    `host CPU per saga by component (loaded, profiled, so slower than above): ${(total / sagas).toFixed(1)} ms; profile in ${profileDir}`,
+    ...shown.map((c) => row(c.component, c.ms)),
+    ...(rest > 0 ? [row(`${components.length - shown.length} more`, rest)] : []),
+  ].join('\n');
+}
+
 /** The task hub the app names in its host.json. */
 function hubNameOfApp(): string {
   const hostJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as {
@@ -235,6 +258,8 @@ async function main(): Promise<void> {
       'saga-version': { type: 'string' },
       // Finished instances added to the hub before the restart whose ready time is measured last.
       finished: { type: 'string', default: '10000' },
+      // Profile the host's CPU and print where the loaded run's CPU went, by component.
+      profile: { type: 'boolean', default: false },
     },
   });
   const total = Number(values.sagas);
@@ -274,7 +299,10 @@ async function main(): Promise<void> {
     sagaVersion === undefined
       ? settings
       : { ...settings, AzureFunctionsJobHost__extensions__durableTask__defaultVersion: sagaVersion };
-  const host = await startHostProcess(ROOT, hostEnv);
+  const profileDir = values.profile ? fs.mkdtempSync(path.join(os.tmpdir(), 'saga-bench-profile-')) : undefined;
+  const host = await startHostProcess(ROOT, hostEnv, {
+    nodeArgs: profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir],
+  });
   const readyMs = performance.now() - spawned;
   const lines: string[] = [];
   try {
@@ -321,7 +349,11 @@ async function main(): Promise<void> {
       cosmos: cpuMsOf(cosmosServer.child.pid),
     };
     const storeBefore = await storeCounts(host);
+    const benchCpuBefore = process.cpuUsage();
+    const loadedFromUs = Number(process.hrtime.bigint() / 1000n);
     const hostLoaded = await runPool(total, concurrency, (i) => sagaOverHttp(host, i, 100));
+    const loadedToUs = Number(process.hrtime.bigint() / 1000n);
+    const benchCpu = process.cpuUsage(benchCpuBefore);
     // A scrape counts the hub's instances, which checkpoints first: the second scrape counts that checkpoint too.
     await metricsText(host);
     const storeLoaded = storeWork(storeBefore, await storeCounts(host), total);
@@ -330,7 +362,10 @@ async function main(): Promise<void> {
         (name) =>
           `${name} ${((cpuMsOf({ host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid }[name]) - cpuBefore[name]) / total).toFixed(1)} ms`,
       )
-      .join(', ');
+      .join(', ')
+      .concat(
+        `; the bench's own client (requests, status polls) ${((benchCpu.user + benchCpu.system) / 1000 / total).toFixed(1)} ms`,
+      );
     const floorCpuBefore = { bench: process.cpuUsage(), cosmos: cpuMsOf(cosmosServer.child.pid) };
     const floorLoaded = await runPool(total, concurrency, (i) => floorSaga(i, 'load'));
     const floorBenchCpu = process.cpuUsage(floorCpuBefore.bench);
@@ -344,7 +379,7 @@ async function main(): Promise<void> {
       );
     const rate = (s: Sample): number => s.latencies.length / s.wallMs;
     lines.push(
-      `Order saga${sagaVersion === undefined ? '' : ` v${sagaVersion}`}, ${new Date().toISOString()}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
+      `Order saga${sagaVersion === undefined ? '' : ` v${sagaVersion}`}, ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores`,
       `host ready after spawn: ${readyMs.toFixed(0)} ms (Azurite already running)`,
       summary(`host, sequential (${sequential})`, hostSequential),
       `  per saga on the host (sequential): ${perSaga}`,
@@ -358,6 +393,10 @@ async function main(): Promise<void> {
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );
     console.log(lines.join('\n'));
+    if (profileDir !== undefined) {
+      await host.stop();
+      console.log(hostCpuByComponent(profileDir, loadedFromUs, loadedToUs, total));
+    }
 
     // What a restart reads: the hub holds every saga above; add finished instances and restart.
     await host.stop();

@@ -80,6 +80,8 @@ function azuriteArgs(entry: string, location: string | undefined, ports: Ports):
     '127.0.0.1',
     '--tableHost',
     '127.0.0.1',
+    // No access log: nobody reads a line per request, and writing it cost Azurite CPU on every request.
+    '--silent',
   ];
   args.push('--blobPort', String(ports.blob), '--queuePort', String(ports.queue), '--tablePort', String(ports.table));
   if (location) {
@@ -105,30 +107,45 @@ export async function startAzurite(options: {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const found: Record<string, number> = {};
   let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new StartupError(`Azurite did not start within 20 s. It said: ${output.trim().slice(-500)}`)),
-      20_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const match of output.matchAll(
-        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
-      )) {
-        found[match[1].toLowerCase()] = Number(match[2]);
-      }
-      if (found.blob && found.queue && found.table) {
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new StartupError(`Azurite did not start within 20 s. It said: ${output.trim().slice(-500)}`)),
+        20_000,
+      );
+      const onStdout = (chunk: Buffer): void => {
+        collect(chunk);
+        for (const match of output.matchAll(
+          /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g,
+        )) {
+          found[match[1].toLowerCase()] = Number(match[2]);
+        }
+        if (found.blob && found.queue && found.table) {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null): void => {
         clearTimeout(timer);
-        resolve();
-      }
+        reject(
+          new StartupError(`Azurite exited with code ${String(code)} while starting: ${output.trim().slice(-500)}`),
+        );
+      };
+      child.stdout?.on('data', onStdout);
+      child.stderr?.on('data', collect);
+      child.once('exit', onExit);
     });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new StartupError(`Azurite exited with code ${String(code)} while starting: ${output.trim().slice(-500)}`));
-    });
-  });
-  child.stdout?.resume();
+  } finally {
+    // Once it listens, its output is drained unread: keeping it grew a string for the whole run.
+    child.stdout?.removeAllListeners('data');
+    child.stderr?.removeAllListeners('data');
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
   return { child, ports: { blob: found.blob, queue: found.queue, table: found.table } };
 }
 
@@ -165,8 +182,8 @@ async function startDetachedAzurite(
 ): Promise<DetachedRecord> {
   const entry = azuriteEntry(searchFrom);
   const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
-  // --silent: no access log, so the file holds start-up and errors, not a line per request.
-  const pid = spawnDetachedNode([...azuriteArgs(entry, location, STANDARD), '--silent'], files.log);
+  // The file holds start-up and errors, not a line per request (azuriteArgs passes --silent).
+  const pid = spawnDetachedNode(azuriteArgs(entry, location, STANDARD), files.log);
   const record: DetachedRecord = { pid, marker: entry, owner: process.pid, details: { location: location ?? null } };
   writeRecord(files.pid, record);
   const ready = await waitFor(pid, async () => (await standardPortsAnswer()).every(Boolean), 20_000);

@@ -552,12 +552,24 @@ export class TableTaskHubStore implements TaskHubStore {
 
   /**
    * Writes the instance row straight to the table (a start needs to know at once whether the id
-   * is taken). Whatever the log holds of the instance is checkpointed first, so the table's row
-   * and ETag are current.
+   * is taken), unless the host made the id up. Whatever the log holds of the instance is
+   * checkpointed first, so the table's row and ETag are current.
    */
-  async putInstance(record: InstanceRecord, etag: string | undefined): Promise<string> {
+  async putInstance(
+    record: InstanceRecord,
+    etag: string | undefined,
+    options: { newId?: boolean } = {},
+  ): Promise<string> {
     const { rowKey } = this.claim(record.instanceId, etag);
     try {
+      if (etag === undefined && options.newId) {
+        // Nobody else can hold an id made up just now: the create needs no table round trip and
+        // shares an append with the episodes committing beside it, like any commit.
+        const seq = ++this.seq;
+        await this.append([rowChangeOf(await this.instanceEntity(record))], seq);
+        this.fresh.add(rowKey);
+        return etagOf(seq);
+      }
       const tableEtag = etag === undefined ? undefined : await this.tableEtagFor(record.instanceId, etag);
       const entity = await this.instanceEntity(record);
       const written =

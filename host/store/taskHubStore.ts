@@ -68,8 +68,12 @@ export interface TaskHubStore {
   getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined>;
   getHistory(record: InstanceRecord): Promise<HistoryEvent[]>;
   getMessages(instanceId: string): Promise<StoredMessage[]>;
-  /** Writes a new instance (etag undefined: must not exist) or replaces a finished one. Returns the new ETag. */
-  putInstance(record: InstanceRecord, etag: string | undefined): Promise<string>;
+  /**
+   * Writes a new instance (etag undefined: must not exist) or replaces a finished one. Returns the
+   * new ETag. `newId`: the host made the id up for this start, so no instance can hold it and the
+   * store need not ask.
+   */
+  putInstance(record: InstanceRecord, etag: string | undefined, options?: { newId?: boolean }): Promise<string>;
   commitEpisode(commit: EpisodeCommit): Promise<string>;
   /** Idempotent by message id. */
   addMessage(message: StoredMessage): Promise<void>;

@@ -212,6 +212,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         instanceId,
         input,
         version: ctx.url.searchParams.get('version') || defaultVersion,
+        newId: ctx.params.id === undefined,
       });
     } catch (error) {
       if (error instanceof InstanceAlreadyExistsError) {
@@ -329,7 +330,8 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
   });
   server.route(['POST'], `${base}/instances/:id/restart`, async (ctx) => {
     const record = await instance(ctx);
-    const newId = flag(ctx.url, 'restartWithNewInstanceId', true) ? randomUUID().replace(/-/g, '') : record.instanceId;
+    const withNewId = flag(ctx.url, 'restartWithNewInstanceId', true);
+    const newId = withNewId ? randomUUID().replace(/-/g, '') : record.instanceId;
     const wait = waitMode(ctx);
     try {
       await engine.startInstance({
@@ -337,6 +339,7 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
         instanceId: newId,
         input: record.input,
         version: record.version,
+        newId: withNewId,
       });
     } catch (error) {
       if (error instanceof InstanceAlreadyExistsError) {

@@ -54,6 +54,8 @@ export interface StartRequest {
   input: string | null;
   version: string;
   parent?: ParentInstance | null;
+  /** The host made the id up for this start (the client named none): no instance can hold it. */
+  newId?: boolean;
 }
 
 /** The id is taken by an instance that has not finished (the extension answers 500). */
@@ -142,7 +144,7 @@ export class DurableEngine {
       // Most starts take a new id: create it at once, and read what is there only if that fails.
       const record = this.newRecord(request, 0);
       try {
-        return this.started(record, await this.deps.store.putInstance(record, undefined));
+        return this.started(record, await this.deps.store.putInstance(record, undefined, { newId: request.newId }));
       } catch (error) {
         if (!(error instanceof StoreConflictError)) throw error;
       }

@@ -6,6 +6,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../../host/durable/history/historyEvent';
+import type { InstanceRecord } from '../../../../host/store/taskHubStore';
 import { TaskHubInUseError } from '../../../../host/store/hubOwnership';
 import { commitLine } from '../../../../host/store/loggedRow';
 import { rowKeys, shardOf } from '../../../../host/store/tableKeys';
@@ -226,6 +227,32 @@ describe('a committed episode', () => {
     await store.checkpoint();
     const rows = await tableRows(hub);
     for (const id of ids) expect(rows.has(rowKeys.instance(id))).toBe(true);
+  });
+});
+
+describe('a start', () => {
+  const pendingRecord = (instanceId: string): InstanceRecord => ({
+    ...recordOf(instanceId, 0),
+    runtimeStatus: 'Pending',
+  });
+
+  it('with an id the host made up is logged like a commit, with no table request; one the client named is written to the table at once', async () => {
+    const hub = newHub('Start');
+    const store = await ownerStore(hub);
+    const etag = await store.putInstance(pendingRecord('made-up'), undefined, { newId: true });
+    expect(await tableRows(hub)).toEqual(new Map());
+    expect(await store.getInstance('made-up')).toEqual({ value: pendingRecord('made-up'), etag });
+    // The first episode goes on from the ETag the create returned; the id cannot be created again.
+    const first = await commitNext(store, 'made-up', 0, etag);
+    await expect(store.putInstance(pendingRecord('made-up'), undefined, { newId: true })).rejects.toThrow(/exists/);
+
+    await store.putInstance(pendingRecord('named'), undefined);
+    expect([...(await tableRows(hub)).keys()]).toEqual([rowKeys.instance('named')]);
+
+    await store.checkpoint();
+    const rows = await tableRows(hub);
+    expect(rows.get(rowKeys.instance('made-up'))).toMatchObject({ RuntimeStatus: 'Running', HistoryChunks: 1 });
+    expect((await store.getInstance('made-up'))?.etag).toBe(first);
   });
 });
 
