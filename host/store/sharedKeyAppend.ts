@@ -26,7 +26,7 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
   const url = new URL(client.url);
   const secure = url.protocol === 'https:';
   const resource = `/${credential.accountName}${url.pathname}\ncomp:appendblock`;
-  const once = (body: Buffer, position: number): Promise<number> => {
+  const once = (body: Buffer, position: number): Promise<void> => {
     const date = new Date().toUTCString();
     // Shared Key string-to-sign for the Blob service: verb, standard headers, x-ms-* headers
     // (sorted), resource.
@@ -53,7 +53,7 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
       'x-ms-version': SERVICE_VERSION,
       Authorization: `SharedKey ${credential.accountName}:${credential.computeHMACSHA256(signed)}`,
     };
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const request = (secure ? https : http).request(
         {
           method: 'PUT',
@@ -68,7 +68,7 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
           response.on('end', () => {
             const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve(status);
+            if (status >= 200 && status < 300) resolve();
             else
               reject(
                 new RestError(`Append Block answered ${status}: ${Buffer.concat(chunks).toString('utf8')}`, {
