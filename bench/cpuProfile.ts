@@ -62,7 +62,7 @@ export function cpuByComponent(
     const parent = parents.get(id);
     const owner =
       (frame && (SYSTEM_FRAMES[frame.functionName] ?? ownerOf(frame.url, root))) ??
-      (parent === undefined ? "Node's own I/O and timers" : resolve(parent));
+      (parent === undefined ? "Node's sockets, HTTP parsing and timers" : resolve(parent));
     ownerOfNode.set(id, owner);
     return owner;
   };

@@ -63,7 +63,7 @@ describe('where the host CPU went, by component', () => {
     ]);
     expect(cpuByComponent(profile, ROOT)).toEqual([
       { component: 'garbage collection', ms: 2 },
-      { component: "Node's own I/O and timers", ms: 1 },
+      { component: "Node's sockets, HTTP parsing and timers", ms: 1 },
     ]);
   });
 
