@@ -67,11 +67,22 @@ function flag(url: URL, name: string, fallback: boolean): boolean {
 const FIRST_DAY = new Date('0001-01-01T00:00:00Z').getTime();
 const LAST_MOMENT = new Date('9999-12-31T23:59:59.999Z').getTime();
 
+/**
+ * ISO 8601 dates and times (the Durable HTTP API's documented form), or an HTTP date. JavaScript's
+ * Date reads far more ("1" is the year 2001), more than the extension's DateTime.TryParse does, and
+ * a purge by filter whose createdTimeFrom was read that way purged every instance.
+ */
+const ISO_DATE = /^[+-]?\d{4,6}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
 function dateParam(url: URL, name: string): Date | undefined {
   const value = url.searchParams.get(name);
   if (value === null || value === '') return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw badRequest(`The query parameter ${name} is not a date: '${value}'.`);
+  const date = ISO_DATE.test(value) || HTTP_DATE.test(value) ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime()))
+    throw badRequest(
+      `The query parameter ${name} is not a date: '${value}'. Give an ISO 8601 date and time, e.g. 2026-01-31T00:00:00Z.`,
+    );
   if (date.getTime() < FIRST_DAY || date.getTime() > LAST_MOMENT)
     throw badRequest(`The query parameter ${name} must be a date between the years 1 and 9999, not '${value}'.`);
   return date;

@@ -287,6 +287,10 @@ describe('the Durable HTTP API', () => {
       ['orchestrators/sequence', { method: 'POST', body: '{not json' }, 400, /Invalid JSON/],
       ['instances/?runtimeStatus=Sleeping', {}, 400, /Sleeping/],
       ['instances/?createdTimeFrom=yesterday', {}, 400, /not a date/],
+      // JavaScript reads "1" as the year 2001; the extension's DateTime.TryParse refuses it, and a purge
+      // by filter read that way would purge every instance.
+      ['instances/?createdTimeFrom=1', { method: 'DELETE' }, 400, /not a date: '1'\. Give an ISO 8601/],
+      ['instances/?createdTimeFrom=12&runtimeStatus=Running', {}, 400, /not a date/],
       ['instances/', { method: 'DELETE' }, 400, /createdTimeFrom is required/],
       ['instances/nope/terminate', { method: 'POST' }, 404, /nope/],
       [
