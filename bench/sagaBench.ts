@@ -404,7 +404,6 @@ async function main(): Promise<void> {
       `  store (loaded): ${storeLoaded}`,
       summary(`floor, ${total} at concurrency ${concurrency}`, floorLoaded),
       `  CPU per saga (loaded): ${floorCpuPerSaga}`,
-      // Every process shares these cores: the CPU a saga costs in all of them bounds the rate.
       ceiling(loadedCpuTotal, rate(floorLoaded) * 1000),
       `ratios host/floor: unloaded p50 ${(p50(hostSequential) / p50(floorSequential)).toFixed(1)}x, throughput ${(rate(hostLoaded) / rate(floorLoaded)).toFixed(2)}x`,
     );
