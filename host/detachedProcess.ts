@@ -86,13 +86,37 @@ export function writeRecord(file: string, record: DetachedRecord): void {
 export function takeOver(file: string): DetachedRecord | undefined {
   const record = readRecord(file);
   if (!record || !stillRuns(record) || (record.owner !== process.pid && isAlive(record.owner))) return undefined;
+  if (record.owner !== process.pid && !claim(file, record)) return undefined;
   const taken = { ...record, owner: process.pid };
   writeRecord(file, taken);
   return taken;
 }
 
+/**
+ * Two starts after a crash both find the owner dead; only one may take the process over, or the
+ * first to stop would end it under the other. Creating a file is atomic, and the file is named for
+ * the process and its dead owner, so the next takeover (from this one) claims afresh.
+ */
+function claim(file: string, record: DetachedRecord): boolean {
+  try {
+    fs.closeSync(fs.openSync(claimFile(file, record), 'wx'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function claimFile(file: string, record: DetachedRecord): string {
+  return `${file}.${String(record.pid)}-from-${String(record.owner)}.claim`;
+}
+
 export function removeRecord(file: string, pid: number): void {
-  if (readRecord(file)?.pid === pid) fs.rmSync(file, { force: true });
+  if (readRecord(file)?.pid !== pid) return;
+  fs.rmSync(file, { force: true });
+  const prefix = `${path.basename(file)}.${String(pid)}-from-`;
+  for (const name of fs.readdirSync(path.dirname(file)))
+    if (name.startsWith(prefix) && name.endsWith('.claim'))
+      fs.rmSync(path.join(path.dirname(file), name), { force: true });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,8 +130,10 @@ export async function stopDetached(pid: number, graceMs = 15_000): Promise<void>
     return;
   }
   const deadline = Date.now() + graceMs;
+  let killed = false;
   while (isAlive(pid)) {
-    if (Date.now() > deadline) {
+    if (!killed && Date.now() > deadline) {
+      killed = true;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
