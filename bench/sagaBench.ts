@@ -362,17 +362,14 @@ async function main(): Promise<void> {
     // A scrape counts the hub's instances, which checkpoints first: the second scrape counts that checkpoint too.
     await metricsText(host);
     const storeLoaded = storeWork(storeBefore, await storeCounts(host), total);
-    const pids = { host: host.child.pid, azurite: azurite.child.pid, cosmos: cosmosServer.child.pid };
-    const loadedCpu = {
-      ...Object.fromEntries(
-        (Object.keys(pids) as (keyof typeof pids)[]).map((name) => [
-          name,
-          (cpuMsOf(pids[name]) - cpuBefore[name]) / total,
-        ]),
-      ),
+    const since = (before: number, pid: number | undefined): number => (cpuMsOf(pid) - before) / total;
+    const loadedCpu: Record<string, number> = {
+      host: since(cpuBefore.host, host.child.pid),
+      azurite: since(cpuBefore.azurite, azurite.child.pid),
+      cosmos: since(cpuBefore.cosmos, cosmosServer.child.pid),
       // The bench's own requests: starts, status polls every 100 ms, the history read at the end.
       'the bench client': (benchCpu.user + benchCpu.system) / 1000 / total,
-    } as Record<string, number>;
+    };
     const cpuPerSaga = Object.entries(loadedCpu)
       .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
       .join(', ');

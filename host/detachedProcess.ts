@@ -106,14 +106,19 @@ function claim(file: string, record: DetachedRecord): boolean {
   }
 }
 
+/** The claims on the process `pid` recorded in `file` all start with this (one per owner it had). */
+function claimPrefix(file: string, pid: number): string {
+  return `${path.basename(file)}.${String(pid)}-from-`;
+}
+
 function claimFile(file: string, record: DetachedRecord): string {
-  return `${file}.${String(record.pid)}-from-${String(record.owner)}.claim`;
+  return path.join(path.dirname(file), `${claimPrefix(file, record.pid)}${String(record.owner)}.claim`);
 }
 
 export function removeRecord(file: string, pid: number): void {
   if (readRecord(file)?.pid !== pid) return;
   fs.rmSync(file, { force: true });
-  const prefix = `${path.basename(file)}.${String(pid)}-from-`;
+  const prefix = claimPrefix(file, pid);
   for (const name of fs.readdirSync(path.dirname(file)))
     if (name.startsWith(prefix) && name.endsWith('.claim'))
       fs.rmSync(path.join(path.dirname(file), name), { force: true });

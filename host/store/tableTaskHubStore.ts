@@ -250,6 +250,13 @@ export class TableTaskHubStore implements TaskHubStore {
     this.scheduleCheckpoint();
   }
 
+  /** Appends one commit of an instance's rows; resolves, once durable, with the version it gave the instance. */
+  private async appendVersion(changes: RowChange[]): Promise<string> {
+    const seq = ++this.seq;
+    await this.append(changes, seq);
+    return etagOf(seq);
+  }
+
   /**
    * Checks `etag` against what this store knows of the instance and holds the instance for one
    * write, before anything is awaited, so two writes at the same moment cannot both pass. For a
@@ -565,10 +572,9 @@ export class TableTaskHubStore implements TaskHubStore {
       if (etag === undefined && options.newId) {
         // Nobody else can hold an id made up just now: the create needs no table round trip and
         // shares an append with the episodes committing beside it, like any commit.
-        const seq = ++this.seq;
-        await this.append([rowChangeOf(await this.instanceEntity(record))], seq);
+        const version = await this.appendVersion([rowChangeOf(await this.instanceEntity(record))]);
         this.fresh.add(rowKey);
-        return etagOf(seq);
+        return version;
       }
       const tableEtag = etag === undefined ? undefined : await this.tableEtagFor(record.instanceId, etag);
       const entity = await this.instanceEntity(record);
@@ -624,9 +630,7 @@ export class TableTaskHubStore implements TaskHubStore {
         // Nothing of it is in the table: its history is read from the log alone until checkpointed.
         this.fresh.add(rowKey);
       }
-      const seq = ++this.seq;
-      await this.append(await this.episodeChanges(commit), seq);
-      return etagOf(seq);
+      return await this.appendVersion(await this.episodeChanges(commit));
     } finally {
       this.writing.delete(rowKey);
     }
