@@ -67,11 +67,10 @@ async function main(argv: string[]): Promise<number> {
     });
     return 0;
   } catch (error) {
-    if (error instanceof StartupError) {
-      console.error(`Error: ${error.message}`);
-      return 1;
-    }
-    console.error(error);
+    // One line whatever failed: a start-up failure is read by a person at a terminal, not debugged
+    // from a stack (StartupErrors already name the file and setting).
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`Error: ${error instanceof StartupError ? message : `the host could not start: ${message}`}`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { functionErrorLine } from './app/functionErrors';
 import { FunctionRegistry, type RegisteredFunction } from './app/functionRegistry';
 import { FunctionInvoker } from './app/invokeFunction';
 import { loadApp } from './app/loadApp';
@@ -22,7 +23,6 @@ import { TableTaskHubStore } from './store/tableTaskHubStore';
 import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
-import type { RpcTypedData } from './app/invokeFunction';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -87,7 +87,16 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     appDir: config.appDir,
     searchFrom: [__dirname, config.appDir],
   });
-  const store = new TableTaskHubStore(storage.connectionString, config.hubName);
+  let store: TableTaskHubStore;
+  try {
+    store = new TableTaskHubStore(storage.connectionString, config.hubName);
+  } catch (error) {
+    await storage.stop();
+    throw new StartupError(
+      `The storage connection "${config.storageConnectionName}" is not an Azure Storage connection string: ${(error as Error).message}`,
+    );
+  }
+  if (config.providerSubstitution) logger.warn(config.providerSubstitution);
   try {
     try {
       await store.init();
@@ -101,7 +110,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       else if (level === 'warning') logger.warn(message);
       else logger.debug(message);
     };
-    const registry = new FunctionRegistry(registrations);
+    const registry = new FunctionRegistry(registrations, config.extensionBundle);
     const invoker = new FunctionInvoker(registrations, logger, config.logLevels);
 
     let isIdle = (): boolean => false;
@@ -109,12 +118,13 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       clock,
       skippingClock ? { clock: skippingClock, isIdle: () => isIdle() } : undefined,
     );
-    let rpcOrigin = '';
-    const clientInputs = (fn: RegisteredFunction, publicOrigin: string): { name: string; data: RpcTypedData }[] =>
-      fn.clientBindingNames.map((name) => ({
-        name,
-        data: { json: JSON.stringify(durableClientBinding(publicOrigin, rpcOrigin, config.hubName)) },
-      }));
+    let port = 0;
+    // Triggers other than HTTP name this host as the extension names the app's own URL.
+    invoker.useDurableClient((requestOrigin) => ({
+      json: JSON.stringify(
+        durableClientBinding(requestOrigin ?? `http://localhost:${port}`, `http://127.0.0.1:${port}`, config.hubName),
+      ),
+    }));
     const triggers = attachTriggersAndBindings({
       registry,
       invoker,
@@ -124,9 +134,9 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       queueOptions: config.queues,
       env: process.env,
       logger,
-      // Functions other than HTTP ones name this host as the extension names the app's own URL.
-      clientInputs: (fn) => clientInputs(fn, `http://localhost:${new URL(rpcOrigin).port}`),
     });
+    // Partial host startup, as the Functions host does it: the functions in error are named, the rest run.
+    for (const { name, reason } of registry.errors()) logger.error(functionErrorLine(name, reason));
     await invoker.runAppStartHooks(config.appDir);
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
@@ -168,16 +178,8 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       hubName: config.hubName,
       defaultVersion: config.durable.versioning.defaultVersion,
     });
-    const table = registerHttpTriggers(
-      server,
-      registry.ofKind('http'),
-      config.routePrefix,
-      invoker,
-      clientInputs,
-      logger,
-    );
-    const port = await server.listen(config.port, config.bindAddress);
-    rpcOrigin = `http://127.0.0.1:${port}`;
+    const table = registerHttpTriggers(server, registry.all(), config.routePrefix, invoker, logger);
+    port = await server.listen(config.port, config.bindAddress);
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();

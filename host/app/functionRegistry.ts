@@ -1,4 +1,5 @@
 import type { CoreFunctionMetadata, CoreHandler, CoreRegistrations, RpcBinding } from './coreModule';
+import { FunctionIndexingError, isBundleBindingType, unknownBindingTypesReason } from './functionErrors';
 
 export type TriggerKind = 'http' | 'orchestration' | 'activity' | 'entity' | 'other';
 
@@ -13,6 +14,13 @@ export interface RegisteredFunction {
   /** Names of `durableClient` input bindings; the host fills them on every invocation. */
   clientBindingNames: string[];
   http?: { route: string; methods: string[]; authLevel: string };
+  /** Why the function cannot run (it failed indexing): it stays listed, its route answers 500. */
+  error?: string;
+}
+
+export interface FunctionInError {
+  name: string;
+  reason: string;
 }
 
 const KINDS: Record<string, TriggerKind> = {
@@ -24,10 +32,19 @@ const KINDS: Record<string, TriggerKind> = {
 
 const DURABLE_CLIENT_TYPES = new Set(['durableclient', 'orchestrationclient']);
 
-function describe(metadata: CoreFunctionMetadata, handler: CoreHandler): RegisteredFunction {
+/** A function the host cannot build: left out of the app, as the Functions host leaves it out. */
+class BuildError extends Error {}
+
+function describe(metadata: CoreFunctionMetadata, handler: CoreHandler, bundleConfigured: boolean): RegisteredFunction {
   const entries = Object.entries(metadata.bindings);
-  const trigger = entries.find(([, b]) => b.direction === 'in' && /trigger$/i.test(b.type));
-  if (!trigger) throw new Error(`Function "${metadata.name}" has no trigger binding.`);
+  const unknown = [...new Set(entries.map(([, b]) => b.type).filter((type) => !isBundleBindingType(type)))];
+  if (unknown.length > 0) throw new BuildError(unknownBindingTypesReason(unknown, bundleConfigured));
+  const triggers = entries.filter(([, b]) => b.direction === 'in' && /trigger$/i.test(b.type));
+  if (triggers.length === 0)
+    throw new BuildError('No trigger binding specified. A function must have a trigger input binding.');
+  if (triggers.length > 1)
+    throw new BuildError('Multiple trigger bindings defined. A function can only have a single trigger binding.');
+  const [trigger] = triggers;
   const [triggerBindingName, triggerBinding] = trigger;
   const kind = KINDS[triggerBinding.type.toLowerCase()] ?? 'other';
   const fn: RegisteredFunction = {
@@ -54,27 +71,65 @@ function httpOptions(name: string, binding: RpcBinding): { route: string; method
   };
 }
 
-/** The app's functions by name and kind, looked up case-insensitively like the Functions host does. */
+/**
+ * The app's functions by name and kind, looked up case-insensitively like the Functions host does.
+ * Functions in error (see functionErrors.ts) are kept apart: one that cannot be built is not listed,
+ * one that cannot be indexed is listed but never found to run.
+ */
 export class FunctionRegistry {
   private readonly byName = new Map<string, RegisteredFunction>();
+  private readonly inError: FunctionInError[] = [];
 
-  constructor(registrations: CoreRegistrations) {
+  /** `bundleConfigured`: host.json names an extension bundle (it words the unknown-binding error). */
+  constructor(registrations: CoreRegistrations, bundleConfigured = true) {
     for (const { metadata, handler } of registrations.functions) {
-      const fn = describe(metadata, handler);
-      this.byName.set(fn.name.toLowerCase(), fn);
+      try {
+        const fn = describe(metadata, handler, bundleConfigured);
+        this.byName.set(fn.name.toLowerCase(), fn);
+      } catch (error) {
+        if (!(error instanceof BuildError)) throw error;
+        this.inError.push({ name: metadata.name, reason: error.message });
+      }
     }
   }
 
+  /** Every listed function, those that failed indexing included. */
   all(): RegisteredFunction[] {
     return [...this.byName.values()];
   }
 
+  /** Functions of a kind that can run. */
   ofKind(kind: TriggerKind): RegisteredFunction[] {
-    return this.all().filter((f) => f.kind === kind);
+    return this.all().filter((f) => f.kind === kind && f.error === undefined);
   }
 
+  /** A function that can run, by name. */
   find(name: string, kind?: TriggerKind): RegisteredFunction | undefined {
     const fn = this.byName.get(name.toLowerCase());
-    return fn && (kind === undefined || fn.kind === kind) ? fn : undefined;
+    return fn && fn.error === undefined && (kind === undefined || fn.kind === kind) ? fn : undefined;
+  }
+
+  /** Functions in error, in the order they were found: for the start-up log. */
+  errors(): readonly FunctionInError[] {
+    return this.inError;
+  }
+
+  /**
+   * Sets up each function that can still run with `setUp`; one whose set-up throws a
+   * FunctionIndexingError is put in error (and left out of the result) instead of stopping the host.
+   */
+  setUp<T>(functions: readonly RegisteredFunction[], setUp: (fn: RegisteredFunction) => T): T[] {
+    const done: T[] = [];
+    for (const fn of functions) {
+      if (fn.error !== undefined) continue;
+      try {
+        done.push(setUp(fn));
+      } catch (error) {
+        if (!(error instanceof FunctionIndexingError)) throw error;
+        fn.error = error.reason;
+        this.inError.push({ name: fn.name, reason: error.reason });
+      }
+    }
+    return done;
   }
 }

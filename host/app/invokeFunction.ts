@@ -16,10 +16,19 @@ export type RpcTypedData =
 export interface Invocation {
   fn: RegisteredFunction;
   trigger: RpcTypedData;
-  /** Other input bindings by name (the durable client). */
-  extraInputs?: { name: string; data: RpcTypedData }[];
+  /**
+   * The origin the request came in on (HTTP triggers): the durable client's status URLs name it,
+   * as the extension names the request's host. Other triggers get the host's own origin.
+   */
+  requestOrigin?: string;
   triggerMetadata?: Record<string, RpcTypedData>;
 }
+
+/**
+ * The data of a `durableClient` input binding. Every trigger kind gets it (HTTP, timer, queue, blob,
+ * activity, entity), as the extension binds it wherever an app declares it.
+ */
+export type DurableClientInput = (requestOrigin: string | undefined) => RpcTypedData;
 
 /** Input and output bindings beyond the trigger (blobs, queues), applied around every invocation. */
 export interface InvocationBindings {
@@ -43,6 +52,7 @@ export interface InvocationResult {
 export class FunctionInvoker {
   private readonly appHookData: Record<string, unknown> = {};
   private bindings: InvocationBindings | undefined;
+  private durableClient: DurableClientInput | undefined;
 
   constructor(
     private readonly registrations: CoreRegistrations,
@@ -52,6 +62,20 @@ export class FunctionInvoker {
 
   useBindings(bindings: InvocationBindings): void {
     this.bindings = bindings;
+  }
+
+  useDurableClient(input: DurableClientInput): void {
+    this.durableClient = input;
+  }
+
+  private clientInputs(invocation: Invocation): { name: string; data: RpcTypedData }[] {
+    const { durableClient } = this;
+    const names = invocation.fn.clientBindingNames;
+    if (names.length === 0) return [];
+    if (!durableClient)
+      throw new Error(`Function '${invocation.fn.name}' has a durable client input, but no durable client is served.`);
+    const data = durableClient(invocation.requestOrigin);
+    return names.map((name) => ({ name, data }));
   }
 
   async runAppStartHooks(functionAppDirectory: string): Promise<void> {
@@ -79,7 +103,7 @@ export class FunctionInvoker {
       request: {
         inputData: [
           { name: fn.triggerBindingName, data: invocation.trigger },
-          ...(invocation.extraInputs ?? []),
+          ...this.clientInputs(invocation),
           ...boundInputs,
         ],
         triggerMetadata: invocation.triggerMetadata ?? {},

@@ -21,10 +21,11 @@ function lookup(data: BindingData, dotted: string): unknown {
 }
 
 /** `%name%` from the app settings, resolved once when the host reads the binding. */
-export function resolveAppSettings(template: string, env: NodeJS.ProcessEnv, what: string): string {
+export function resolveAppSettings(template: string, env: NodeJS.ProcessEnv): string {
   return template.replace(/%([^%]+)%/g, (_, name: string) => {
     const value = env[name];
-    if (value === undefined) throw new BindingExpressionError(`${what}: app setting "${name}" is not set.`);
+    if (value === undefined)
+      throw new BindingExpressionError(`'%${name}%' does not resolve to a value: app setting "${name}" is not set.`);
     return value;
   });
 }

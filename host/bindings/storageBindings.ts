@@ -1,6 +1,6 @@
-import type { RegisteredFunction } from '../app/functionRegistry';
+import { FunctionIndexingError, notServedReason } from '../app/functionErrors';
+import type { FunctionRegistry, RegisteredFunction } from '../app/functionRegistry';
 import type { Invocation, RpcTypedData } from '../app/invokeFunction';
-import { StartupError } from '../config/startupError';
 import type { Clock } from '../durable/engine/clock';
 import type { Blobs } from '../storageServices/blobs';
 import type { Queues } from '../storageServices/queues';
@@ -32,7 +32,7 @@ interface FunctionBindings {
   outputs: OutputBinding[];
 }
 
-/** Non-trigger binding types this host serves; anything else is refused at start, never ignored. */
+/** Non-trigger binding types this host serves; anything else puts the function in error, never ignored. */
 const SERVED_ELSEWHERE = new Set(['http', 'durableclient', 'orchestrationclient']);
 
 export interface StorageBindingServices {
@@ -55,7 +55,7 @@ function describeBindings(fn: RegisteredFunction, services: StorageBindingServic
     if (type === 'blob' && (direction === 'in' || direction === 'out')) {
       const path = typeof binding.path === 'string' ? binding.path : '';
       if (!path.includes('/'))
-        throw new StartupError(`Function '${fn.name}': blob binding path "${path}" must be "container/blob name".`);
+        throw new FunctionIndexingError(fn.name, `blob binding path "${path}" must be "container/blob name".`);
       const blob: BlobBinding = {
         kind: 'blob',
         name,
@@ -72,8 +72,9 @@ function describeBindings(fn: RegisteredFunction, services: StorageBindingServic
         connectionString: services.connections.resolve(binding.connection, fn.name),
       });
     } else {
-      throw new StartupError(
-        `Function '${fn.name}' has a${direction === 'in' ? 'n input' : 'n output'} binding of type '${binding.type}', which this host does not serve (it serves blob in/out, queue out, http and durableClient).`,
+      throw new FunctionIndexingError(
+        fn.name,
+        notServedReason(`its ${direction === 'in' ? 'input' : 'output'} binding '${name}'`, binding.type),
       );
     }
   }
@@ -111,13 +112,13 @@ export class StorageBindings {
   private readonly byFunction = new Map<string, FunctionBindings>();
 
   constructor(
-    functions: RegisteredFunction[],
+    registry: FunctionRegistry,
     private readonly services: StorageBindingServices,
   ) {
-    for (const fn of functions) {
+    registry.setUp(registry.all(), (fn) => {
       const bindings = describeBindings(fn, services);
       if (bindings.inputs.length + bindings.outputs.length > 0) this.byFunction.set(fn.name, bindings);
-    }
+    });
   }
 
   async inputs(invocation: Invocation): Promise<{ name: string; data: RpcTypedData }[]> {

@@ -1,4 +1,4 @@
-import { StartupError } from '../config/startupError';
+import { FunctionIndexingError } from '../app/functionErrors';
 
 /**
  * Resolves a binding's `connection` the way the Functions host does: it names an app setting
@@ -11,7 +11,7 @@ export class StorageConnections {
     private readonly developmentConnection: string,
   ) {}
 
-  /** Throws a StartupError naming the function and the setting when nothing usable is configured. */
+  /** Puts the function in error, naming the setting, when nothing usable is configured. */
   resolve(connection: unknown, functionName: string): string {
     const name = typeof connection === 'string' && connection.trim() !== '' ? connection.trim() : 'AzureWebJobsStorage';
     const value = this.lookup(name) ?? this.lookup(`AzureWebJobs${name}`);
@@ -19,10 +19,11 @@ export class StorageConnections {
       const identityBased = Object.keys(this.env).some((key) =>
         key.toLowerCase().startsWith(`${name.toLowerCase()}__`),
       );
-      throw new StartupError(
+      throw new FunctionIndexingError(
+        functionName,
         identityBased
-          ? `Function '${functionName}': connection "${name}" is identity-based (${name}__...), which needs Azure; set ${name} to a connection string to run it locally.`
-          : `Function '${functionName}': the storage connection setting "${name}" is not set (local.settings.json Values or the environment).`,
+          ? `connection "${name}" is identity-based (${name}__...), which needs Azure; set ${name} to a connection string to run it locally.`
+          : `the storage connection setting "${name}" is not set (local.settings.json Values or the environment).`,
       );
     }
     return /^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value) ? this.developmentConnection : value;

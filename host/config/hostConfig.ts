@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { VersionFailureStrategy, VersionMatchStrategy, VersioningPolicy } from '../durable/engine/versioning';
 import { LogLevelFilter } from '../logging/logLevels';
 import { readQueueOptions, type QueueOptions } from '../triggers/queueOptions';
+import { taskHubSettings, type DurableTaskJson } from './durabilityProvider';
 import { StartupError } from './startupError';
 
 /** Everything the host needs to know before it starts, from host.json, local.settings.json and flags. */
@@ -14,11 +15,16 @@ export interface HostConfig {
   /** `extensions.http.routePrefix`, without slashes; '' when the app turned it off. */
   routePrefix: string;
   hubName: string;
-  /** The connection string behind AzureWebJobsStorage, as configured. */
+  /** The app setting naming the task hub's storage, and the connection string it holds. */
+  storageConnectionName: string;
   storageConnection: string;
+  /** host.json names another durability provider: the line that says this host uses Azure Storage instead. */
+  providerSubstitution: string | undefined;
   /** Where a started Azurite keeps its files; undefined = in memory. */
   azuriteLocation: string | undefined;
   packageMain: string;
+  /** host.json names an extension bundle (the Functions host words unknown binding types by it). */
+  extensionBundle: boolean;
   durable: DurableOptions;
   /** host.json `logging.logLevel`: which of the app's log lines are written. */
   logLevels: LogLevelFilter;
@@ -41,18 +47,17 @@ export interface HostFlags {
 
 interface HostJson {
   version?: string;
+  extensionBundle?: unknown;
   logging?: { logLevel?: Record<string, unknown> };
   extensions?: {
     http?: { routePrefix?: string };
     queues?: Record<string, unknown>;
-    durableTask?: {
-      hubName?: string;
+    durableTask?: DurableTaskJson & {
       maxConcurrentActivityFunctions?: number | string;
       maxConcurrentOrchestratorFunctions?: number | string;
       defaultVersion?: string | number;
       versionMatchStrategy?: string;
       versionFailureStrategy?: string;
-      storageProvider?: { connectionStringName?: string; connectionName?: string };
     };
   };
 }
@@ -79,7 +84,6 @@ export function applyLocalSettings(appDir: string, env: NodeJS.ProcessEnv = proc
   }
 }
 
-const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 const OVERRIDE_PREFIX = 'azurefunctionsjobhost__';
 
 /**
@@ -142,20 +146,11 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
   applyHostJsonOverrides(hostJson as Record<string, unknown>, env);
 
   const durableTask = hostJson.extensions?.durableTask ?? {};
-  const hubName = durableTask.hubName ?? 'TestHubName';
-  if (!HUB_NAME.test(hubName)) {
-    throw new StartupError(
-      `host.json extensions.durableTask.hubName "${hubName}" is not a valid task hub name: 3 to 45 letters and digits, starting with a letter.`,
-    );
-  }
-  const connectionName =
-    durableTask.storageProvider?.connectionStringName ??
-    durableTask.storageProvider?.connectionName ??
-    'AzureWebJobsStorage';
-  const storageConnection = env[connectionName];
+  const { hubName, storageConnectionName, substitution } = taskHubSettings(durableTask, env);
+  const storageConnection = env[storageConnectionName];
   if (!storageConnection) {
     throw new StartupError(
-      `The storage connection "${connectionName}" is not set (local.settings.json Values or the environment).`,
+      `The storage connection "${storageConnectionName}" is not set (local.settings.json Values or the environment).`,
     );
   }
   const routePrefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
@@ -167,9 +162,12 @@ export function loadHostConfig(flags: HostFlags, env: NodeJS.ProcessEnv = proces
     bindAddress: flags.bindAddress ?? '127.0.0.1',
     routePrefix,
     hubName,
+    storageConnectionName,
     storageConnection,
+    providerSubstitution: substitution,
     azuriteLocation: flags.inMemoryStorage ? undefined : path.join(appDir, '.azurite'),
     packageMain: pkg.main,
+    extensionBundle: hostJson.extensionBundle !== undefined,
     logLevels: LogLevelFilter.fromHostJson(hostJson.logging?.logLevel),
     queues: readQueueOptions(hostJson.extensions?.queues),
     durable: {

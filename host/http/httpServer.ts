@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import { StartupError } from '../config/startupError';
 import type { HostLogger } from '../logging/hostLogger';
-import { HttpProblem, methodNotAllowed, payloadTooLarge, writeProblem } from './problems';
+import { HttpProblem, payloadTooLarge, writeProblem } from './problems';
 import { requestUrl } from './requestUrl';
 
 export interface RouteContext {
@@ -19,7 +19,6 @@ export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
 
 /** Functions caps request bodies at 100 MB; the same limit keeps one request from exhausting memory here. */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
-const ALL_METHODS: HTTPMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -111,13 +110,10 @@ export class HttpServer {
         void this.run(store.handler, req, res, url, found.params);
         return;
       }
-      const allowed = ALL_METHODS.filter((m) => m !== method && this.router.find(m, path));
-      const problem =
-        allowed.length > 0
-          ? methodNotAllowed(allowed)
-          : new HttpProblem(404, `No function or route matches ${method} ${path}.`);
+      // A route called with a method it does not take is answered 404, not 405: the Functions host
+      // does so for function routes, and the Durable extension for its webhooks.
       req.resume();
-      writeProblem(res, problem.status, problem.message, problem.headers);
+      writeProblem(res, 404, `No function or route matches ${method} ${path}.`);
     } catch (error) {
       // Nothing a client sends may end the process: an unexpected failure here is answered and logged.
       this.logger.error(

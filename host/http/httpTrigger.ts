@@ -1,16 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RpcTypedData, FunctionInvoker } from '../app/invokeFunction';
+import { functionErrorLine } from '../app/functionErrors';
 import type { RegisteredFunction } from '../app/functionRegistry';
 import type { HostLogger } from '../logging/hostLogger';
 import type { HttpServer } from './httpServer';
 import { HttpProblem, writeProblem } from './problems';
 import { compileRoute } from './routeTemplate';
-
-/** Supplies the typed data of non-trigger inputs (the durable client) for one invocation. */
-export type ExtraInputSource = (
-  fn: RegisteredFunction,
-  requestOrigin: string,
-) => { name: string; data: RpcTypedData }[];
 
 interface RpcHttpResponse {
   statusCode?: string;
@@ -69,13 +64,15 @@ function writeResponse(res: ServerResponse, response: RpcHttpResponse | undefine
   res.end(body);
 }
 
-/** Serves the app's HTTP-triggered functions under the route prefix, the way `func start` does. */
+/**
+ * Serves the app's HTTP-triggered functions under the route prefix, the way `func start` does;
+ * `functions` are all the listed ones, those in error included.
+ */
 export function registerHttpTriggers(
   server: HttpServer,
   functions: RegisteredFunction[],
   routePrefix: string,
   invoker: FunctionInvoker,
-  extraInputs: ExtraInputSource,
   logger: HostLogger,
 ): { fn: RegisteredFunction; path: string }[] {
   const table: { fn: RegisteredFunction; path: string }[] = [];
@@ -84,12 +81,17 @@ export function registerHttpTriggers(
     const route = compileRoute(routePrefix, fn.http.route);
     table.push({ fn, path: route.path });
     server.route(fn.http.methods, route.path, async ({ req, res, url, params, body }) => {
+      // A function that failed indexing keeps its route, as on the Functions host, and cannot run.
+      if (fn.error !== undefined) throw new HttpProblem(500, functionErrorLine(fn.name, fn.error));
       const named = route.rename(params);
       if (!route.accepts(named))
         throw new HttpProblem(404, `No function or route matches ${String(req.method)} ${url.pathname}.`);
       const method = (req.method ?? 'GET').toUpperCase();
-      const bytes = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await body();
-      const origin = `http://${req.headers.host ?? 'localhost'}`;
+      // The Functions host hands the worker a body only when Content-Length is above zero, whatever
+      // the method (a chunked body is not read either); @azure/functions up to 4.16.2 throws on a
+      // GET or HEAD request that carries a body, even an empty one.
+      const bytes = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
+      const requestOrigin = `http://${req.headers.host ?? 'localhost'}`;
       const trigger: RpcTypedData = {
         http: {
           method,
@@ -97,11 +99,11 @@ export function registerHttpTriggers(
           headers: headersOf(req),
           query: Object.fromEntries(url.searchParams.entries()),
           params: named,
-          body: { bytes },
+          ...(bytes ? { body: { bytes } } : {}),
         },
       };
       try {
-        const result = await invoker.invoke({ fn, trigger, extraInputs: extraInputs(fn, origin) });
+        const result = await invoker.invoke({ fn, trigger, requestOrigin });
         const returned = result.returnValue as { http?: RpcHttpResponse } | undefined;
         writeResponse(res, returned?.http);
       } catch (error) {

@@ -14,8 +14,6 @@ export class HttpProblem extends Error {
 export const badRequest = (message: string): HttpProblem => new HttpProblem(400, message);
 export const notFound = (message: string): HttpProblem => new HttpProblem(404, message);
 export const gone = (message: string): HttpProblem => new HttpProblem(410, message);
-export const methodNotAllowed = (allowed: string[]): HttpProblem =>
-  new HttpProblem(405, `Method not allowed; this route accepts ${allowed.join(', ')}.`, { Allow: allowed.join(', ') });
 /** Closes the connection after answering: the rest of the body is not read. */
 export const payloadTooLarge = (limit: number): HttpProblem =>
   new HttpProblem(413, `The request body is larger than ${limit} bytes.`, { Connection: 'close' });

@@ -1,5 +1,5 @@
-import type { FunctionRegistry, RegisteredFunction } from '../app/functionRegistry';
-import type { FunctionInvoker, RpcTypedData } from '../app/invokeFunction';
+import type { FunctionRegistry } from '../app/functionRegistry';
+import type { FunctionInvoker } from '../app/invokeFunction';
 import { StorageBindings } from '../bindings/storageBindings';
 import { StorageConnections } from '../bindings/storageConnections';
 import type { Clock } from '../durable/engine/clock';
@@ -22,13 +22,11 @@ export interface TriggerAndBindingSetup {
   queueOptions: QueueOptions;
   env: NodeJS.ProcessEnv;
   logger: HostLogger;
-  clientInputs(fn: RegisteredFunction): { name: string; data: RpcTypedData }[];
 }
 
 /**
  * Gives the invoker its blob and queue bindings and builds the timer, queue and blob listeners.
- * Throws a StartupError (one line, naming the function) for anything `func start` would run and
- * this host cannot.
+ * A function whose binding or trigger cannot be set up is put in error in the registry; the rest run.
  */
 export function attachTriggersAndBindings(setup: TriggerAndBindingSetup): TriggerListeners {
   const connections = new StorageConnections(setup.env, setup.storageConnection);
@@ -37,7 +35,7 @@ export function attachTriggersAndBindings(setup: TriggerAndBindingSetup): Trigge
   const hostId = functionsHostId(setup.env);
   let listeners: TriggerListeners | undefined;
   setup.invoker.useBindings(
-    new StorageBindings(setup.registry.all(), {
+    new StorageBindings(setup.registry, {
       connections,
       blobs,
       queues,
@@ -57,7 +55,7 @@ export function attachTriggersAndBindings(setup: TriggerAndBindingSetup): Trigge
     hostConnectionString: setup.storageConnection,
     hostId,
     env: setup.env,
-    invocations: { invoker: setup.invoker, logger: setup.logger, clientInputs: (fn) => setup.clientInputs(fn) },
+    invocations: { invoker: setup.invoker, logger: setup.logger },
   });
   return listeners;
 }

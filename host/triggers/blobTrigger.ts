@@ -118,7 +118,6 @@ export class BlobListener {
         fn,
         trigger: { bytes: content },
         triggerMetadata: metadata,
-        extraInputs: this.invocations.clientInputs(fn),
       });
       await this.blobs.write(hostConnectionString, receipt, Buffer.alloc(0));
     } catch (error) {

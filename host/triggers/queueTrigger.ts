@@ -136,7 +136,6 @@ export class QueueListener {
           fn: this.fn,
           trigger: { string: text },
           triggerMetadata: metadataOf(message, text),
-          extraInputs: this.invocations.clientInputs(this.fn),
         });
       } catch (error) {
         succeeded = false;

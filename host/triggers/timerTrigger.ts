@@ -1,4 +1,5 @@
-import type { RegisteredFunction } from '../app/functionRegistry';
+import { FunctionIndexingError } from '../app/functionErrors';
+import type { FunctionRegistry, RegisteredFunction } from '../app/functionRegistry';
 import { StartupError } from '../config/startupError';
 import type { Clock } from '../durable/engine/clock';
 import type { TimerScheduler } from '../durable/engine/timerScheduler';
@@ -35,6 +36,7 @@ export class TimerTriggers {
   private stopped = false;
 
   constructor(
+    registry: FunctionRegistry,
     functions: RegisteredFunction[],
     private readonly services: {
       scheduler: TimerScheduler;
@@ -50,7 +52,7 @@ export class TimerTriggers {
     } catch (error) {
       throw new StartupError((error as Error).message);
     }
-    this.timers = functions.map((fn) => {
+    this.timers = registry.setUp(functions, (fn) => {
       const binding = fn.metadata.bindings[fn.triggerBindingName];
       const text = typeof binding.schedule === 'string' ? binding.schedule : '';
       let schedule: TimerSchedule;
@@ -58,7 +60,7 @@ export class TimerTriggers {
         schedule = parseTimerSchedule(resolveSetting(text, services.env), timeZone);
       } catch (error) {
         const reason = error instanceof ScheduleError ? error.message : String(error);
-        throw new StartupError(`Function '${fn.name}': the timer schedule "${text}" is not valid: ${reason}.`);
+        throw new FunctionIndexingError(fn.name, `the timer schedule "${text}" is not valid: ${reason}.`);
       }
       return {
         fn,
@@ -118,7 +120,7 @@ export class TimerTriggers {
   /** `occurrence` is the scheduled time this run stands for; undefined for runOnStartup, which records nothing. */
   private async run(timer: TimerFunction, how: { isPastDue: boolean; occurrence: Date | undefined }): Promise<void> {
     if (this.stopped) return;
-    const { invoker, tracker, logger, clientInputs } = this.services.invocations;
+    const { invoker, tracker, logger } = this.services.invocations;
     await tracker.track(async () => {
       const timerInfo = {
         Schedule: { AdjustForDST: true },
@@ -129,7 +131,6 @@ export class TimerTriggers {
         await invoker.invoke({
           fn: timer.fn,
           trigger: { json: JSON.stringify(timerInfo) },
-          extraInputs: clientInputs(timer.fn),
         });
       } catch (error) {
         logger.error(failureLine(timer.fn, error));

@@ -1,15 +1,13 @@
 import type { RegisteredFunction } from '../app/functionRegistry';
-import type { FunctionInvoker, RpcTypedData } from '../app/invokeFunction';
+import type { FunctionInvoker } from '../app/invokeFunction';
 import type { HostLogger } from '../logging/hostLogger';
 import type { InvocationTracker } from './invocationTracker';
 
-/** What a trigger listener needs to run a function: the invoker, the durable client's data, bookkeeping. */
+/** What a trigger listener needs to run a function: the invoker and bookkeeping. */
 export interface TriggerInvocations {
   invoker: FunctionInvoker;
   tracker: InvocationTracker;
   logger: HostLogger;
-  /** The durable client input bindings' data for this function (none when it has none). */
-  readonly clientInputs: (fn: RegisteredFunction) => { name: string; data: RpcTypedData }[];
 }
 
 /**

@@ -1,7 +1,7 @@
+import { FunctionIndexingError, notServedReason } from '../app/functionErrors';
 import type { FunctionRegistry, RegisteredFunction } from '../app/functionRegistry';
 import { queueNameOf, withAppSettings } from '../bindings/bindingSettings';
 import type { StorageConnections } from '../bindings/storageConnections';
-import { StartupError } from '../config/startupError';
 import type { Clock } from '../durable/engine/clock';
 import type { TimerScheduler } from '../durable/engine/timerScheduler';
 import type { Blobs } from '../storageServices/blobs';
@@ -36,8 +36,8 @@ export interface TriggerListenerServices {
 
 /**
  * Every trigger beyond HTTP and the durable ones: timer, storage queue and blob listeners. A function
- * whose trigger `func start` would run and this host cannot is refused at start (one line
- * naming the function and its trigger type), never listed and left idle.
+ * whose trigger `func start` would run and this host cannot is put in error (the start-up log names
+ * it and its trigger type); the others run.
  */
 export class TriggerListeners {
   readonly tracker = new InvocationTracker();
@@ -49,18 +49,13 @@ export class TriggerListeners {
   constructor(registry: FunctionRegistry, services: TriggerListenerServices) {
     const invocations: TriggerInvocations = { ...services.invocations, tracker: this.tracker };
     const timerFunctions: RegisteredFunction[] = [];
-    for (const fn of registry.all()) {
+    const listened = registry.all().filter((fn) => !OTHER_LISTENERS.has(fn.triggerType.toLowerCase()));
+    registry.setUp(listened, (fn) => {
       const type = fn.triggerType.toLowerCase();
-      if (OTHER_LISTENERS.has(type)) continue;
-      if (!RUN_HERE.has(type))
-        throw new StartupError(
-          `Function '${fn.name}' has a trigger of type '${fn.triggerType}', which this host cannot run (it runs httpTrigger, timerTrigger, queueTrigger, blobTrigger and the durable triggers).`,
-        );
+      if (!RUN_HERE.has(type)) throw new FunctionIndexingError(fn.name, notServedReason('its trigger', fn.triggerType));
       if (isDisabled(fn, services.env)) {
         this.disabled.push(fn);
-        continue;
-      }
-      if (type === 'timertrigger') {
+      } else if (type === 'timertrigger') {
         timerFunctions.push(fn);
       } else if (type === 'blobtrigger') {
         this.blobListeners.push(this.blobListener(fn, services, invocations));
@@ -77,8 +72,8 @@ export class TriggerListeners {
           ),
         );
       }
-    }
-    this.timers = new TimerTriggers(timerFunctions, {
+    });
+    this.timers = new TimerTriggers(registry, timerFunctions, {
       scheduler: services.scheduler,
       clock: services.clock,
       statusStore: services.statusStore,
@@ -94,16 +89,18 @@ export class TriggerListeners {
   ): BlobListener {
     const binding = fn.metadata.bindings[fn.triggerBindingName];
     if (typeof binding.source === 'string' && binding.source.toLowerCase() === 'eventgrid')
-      throw new StartupError(
-        `Function '${fn.name}' has a blob trigger with source EventGrid, which needs an Event Grid subscription this host cannot receive (leave source unset for the polling blob trigger).`,
+      throw new FunctionIndexingError(
+        fn.name,
+        'its blob trigger has source EventGrid, which needs an Event Grid subscription this host cannot receive (leave source unset for the polling blob trigger).',
       );
     const path = withAppSettings(typeof binding.path === 'string' ? binding.path : '', fn.name, services.env);
     let pattern;
     try {
       pattern = parseBlobPathPattern(path);
     } catch (error) {
-      throw new StartupError(
-        `Function '${fn.name}': blob trigger path "${path}" is not valid: ${(error as Error).message}.`,
+      throw new FunctionIndexingError(
+        fn.name,
+        `blob trigger path "${path}" is not valid: ${(error as Error).message}.`,
       );
     }
     return new BlobListener(

@@ -91,6 +91,60 @@ describe('the host refuses to start with one clear line and a non-zero exit', ()
     });
   }
 
+  const settingCases: [string, Record<string, string>, Record<string, string>, RegExp][] = [
+    [
+      'an unknown durability provider type',
+      {
+        'host.json': JSON.stringify({
+          version: '2.0',
+          extensions: { durableTask: { storageProvider: { type: 'Redis' } } },
+        }),
+      },
+      {},
+      /host.json extensions.durableTask.storageProvider.type: Storage provider type \(Redis\) was not found\. Available storage providers: AzureStorage, mssql, Netherite, azureManaged\./,
+    ],
+    [
+      'a hub name naming an app setting that is not set',
+      { 'host.json': JSON.stringify({ version: '2.0', extensions: { durableTask: { hubName: '%TASKHUB_NAME%' } } }) },
+      {},
+      /hubName "%TASKHUB_NAME%" names the app setting TASKHUB_NAME, which is not set/,
+    ],
+    [
+      'an azureManaged hub with no name and no scheduler connection',
+      {
+        'host.json': JSON.stringify({
+          version: '2.0',
+          extensions: { durableTask: { storageProvider: { type: 'azureManaged', connectionStringName: 'DTS' } } },
+        }),
+      },
+      {},
+      /azureManaged provider with no hubName, and its connection setting DTS is not set/,
+    ],
+    [
+      'a storage connection that is not an Azure Storage connection string',
+      { 'host.json': hostJson },
+      { AzureWebJobsStorage: 'Endpoint=https://scheduler.durabletask.io;Authentication=ManagedIdentity;TaskHub=x' },
+      /The storage connection "AzureWebJobsStorage" is not an Azure Storage connection string: /,
+    ],
+  ];
+  for (const [what, files, env, message] of settingCases) {
+    it(what, async () => {
+      const dir = app(what.replace(/\W+/g, '-'), {
+        'package.json': '{"main":"index.js"}',
+        'index.js': registersOne,
+        ...files,
+      });
+      const { code, output } = await runCli(['start', dir, '--port', '0'], {
+        AzureWebJobsStorage: azurite.connectionString,
+        ...env,
+      });
+      expect(code).toBe(1);
+      expect(output).toMatch(message);
+      // One line, and never a stack trace.
+      expect(output.trim().split('\n')).toHaveLength(1);
+    });
+  }
+
   it('a port in use', async () => {
     const blocker = net.createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => blocker.once('listening', resolve));

@@ -116,3 +116,65 @@ describe('a host restarted while sub-orchestrations wait on timers that are due 
       });
   });
 });
+
+const OTHER_PROVIDER = path.resolve(__dirname, '../../fixtures/apps/otherProvider');
+const SETTING_HUB = path.resolve(__dirname, '../../fixtures/apps/settingHubName');
+
+async function runHello(host: HostProcess): Promise<{ statusQueryGetUri: string; output: unknown }> {
+  const started = await fetch(`${host.url}/api/orchestrators/helloCities`, { method: 'POST' });
+  expect(started.status).toBe(202);
+  const { statusQueryGetUri } = (await started.json()) as { statusQueryGetUri: string };
+  const done = await waitForStatus(statusQueryGetUri);
+  expect(done.runtimeStatus).toBe('Completed');
+  return { statusQueryGetUri, output: done.output };
+}
+
+describe('a task hub configured for another durability provider', () => {
+  it('runs an azureManaged app unchanged on this host’s Azure Storage, named by TaskHub=, and says so in one line', async () => {
+    const host = await startHostProcess(OTHER_PROVIDER, { AzureWebJobsStorage: azurite.connectionString });
+    hosts.push(host);
+    const said = host
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('storage provider'));
+    expect(said).toEqual([
+      expect.stringContaining(
+        'host.json selects the azureManaged storage provider; this local host keeps task hub ordershub ("orders-hub") in Azure Storage (AzureWebJobsStorage) instead.',
+      ),
+    ]);
+    const { statusQueryGetUri, output } = await runHello(host);
+    expect(output).toEqual(['Hello, Tokyo', 'Hello, Seattle', 'Hello, Cairo']);
+    expect(new URL(statusQueryGetUri).searchParams.get('taskHub')).toBe('ordershub');
+  });
+
+  it('takes the provider from an app setting override, as the Functions host does', async () => {
+    const host = await startHostProcess(SETTING_HUB, {
+      AzureWebJobsStorage: azurite.connectionString,
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'MSSQL',
+    });
+    hosts.push(host);
+    expect(host.output()).toContain(
+      'host.json selects the mssql storage provider; this local host keeps task hub SettingsHub',
+    );
+    await runHello(host);
+  });
+});
+
+describe('%settings% in the task hub name', () => {
+  it('resolves from local.settings.json Values', async () => {
+    const host = await startHostProcess(SETTING_HUB, { AzureWebJobsStorage: azurite.connectionString });
+    hosts.push(host);
+    expect(host.output()).toContain('Host started (task hub SettingsHub');
+    const { statusQueryGetUri } = await runHello(host);
+    expect(new URL(statusQueryGetUri).searchParams.get('taskHub')).toBe('SettingsHub');
+  });
+
+  it('lets an environment variable win over local.settings.json, as under func start', async () => {
+    const host = await startHostProcess(SETTING_HUB, {
+      AzureWebJobsStorage: azurite.connectionString,
+      TASKHUB_NAME: 'EnvironmentHub',
+    });
+    hosts.push(host);
+    expect(host.output()).toContain('Host started (task hub EnvironmentHub');
+  });
+});

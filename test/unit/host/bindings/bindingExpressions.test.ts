@@ -25,9 +25,9 @@ describe('binding paths resolved from trigger data', () => {
   });
 
   it('resolves %settings% from the app settings', () => {
-    expect(resolveAppSettings('%QUEUE%-items', { QUEUE: 'orders' }, 'f')).toBe('orders-items');
-    expect(() => resolveAppSettings('%NOPE%', {}, "Function 'f'")).toThrow(
-      `Function 'f': app setting "NOPE" is not set.`,
+    expect(resolveAppSettings('%QUEUE%-items', { QUEUE: 'orders' })).toBe('orders-items');
+    expect(() => resolveAppSettings('%NOPE%', {})).toThrow(
+      `'%NOPE%' does not resolve to a value: app setting "NOPE" is not set.`,
     );
   });
 });
