@@ -19,8 +19,24 @@ param principalId string = ''
 @description('Name of the Cosmos DB database holding the four saga containers.')
 param cosmosDatabaseName string = 'durable-saga'
 
+// The Durable backend (main.parameters.json reads it from the azd environment: DURABLE_BACKEND).
+// azureStorage keeps the task hub in the storage account below; durableTaskScheduler adds a Durable
+// Task Scheduler and points the app at it through app settings. Why azureStorage is the default:
+// "Deploying to Azure" in README.md.
+@allowed(['azureStorage', 'durableTaskScheduler'])
+@description('Durable Functions backend: azureStorage (queues, tables and blobs in the storage account) or durableTaskScheduler (a managed Durable Task Scheduler).')
+param durableBackend string = 'azureStorage'
+
+@allowed(['Consumption', 'Dedicated'])
+@description('Durable Task Scheduler SKU (durableTaskScheduler only): Consumption, billed per action, or Dedicated, one capacity unit at a fixed monthly price.')
+param durableTaskSchedulerSku string = 'Consumption'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+var useDurableTaskScheduler = durableBackend == 'durableTaskScheduler'
+// The task hub's name on the scheduler: host.json's extensions.durableTask.hubName, so that both
+// backends use one name (test/unit/infra/durableBackend.test.ts checks that they agree).
+var durableTaskHubName = 'DurableSagaHub'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -82,6 +98,20 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+module durableTaskScheduler 'app/durableTaskScheduler.bicep' = if (useDurableTaskScheduler) {
+  name: 'durableTaskScheduler'
+  scope: rg
+  params: {
+    name: 'dts-${resourceToken}'
+    location: location
+    tags: tags
+    taskHubName: durableTaskHubName
+    skuName: durableTaskSchedulerSku
+    appPrincipalId: identity.outputs.principalId
+    dashboardPrincipalId: principalId
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -97,9 +127,14 @@ module api 'app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmosDatabaseName
+    durableBackend: durableBackend
+    durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTaskScheduler!.outputs.endpoint : ''
+    durableTaskHubName: useDurableTaskScheduler ? durableTaskScheduler!.outputs.taskHubName : ''
   }
-  // The host reads its storage and its deployment package as the identity from its first start.
-  dependsOn: [rbac]
+  // The host reads its storage, its deployment package and (with the scheduler) its task hub as the
+  // identity from its first start: the role assignments come first. A dependency on a module whose
+  // condition is false is dropped by Resource Manager.
+  dependsOn: [rbac, durableTaskScheduler]
 }
 
 output AZURE_LOCATION string = location
@@ -109,3 +144,5 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = cosmosDatabaseName
+output DURABLE_BACKEND string = durableBackend
+output DURABLE_TASK_SCHEDULER_ENDPOINT string = useDurableTaskScheduler ? durableTaskScheduler!.outputs.endpoint : ''

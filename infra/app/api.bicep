@@ -14,8 +14,25 @@ param deploymentContainerUrl string
 param applicationInsightsConnectionString string
 param cosmosEndpoint string
 param cosmosDatabaseName string
+@allowed(['azureStorage', 'durableTaskScheduler'])
+@description('Where the Durable extension keeps the task hub: the storage account (azureStorage) or a Durable Task Scheduler.')
+param durableBackend string
+@description('The scheduler endpoint (durableTaskScheduler only; empty for azureStorage).')
+param durableTaskSchedulerEndpoint string = ''
+@description('The task hub the app uses (durableTaskScheduler only; with azureStorage, host.json names it).')
+param durableTaskHubName string = ''
 param maximumInstanceCount int = 100
 param instanceMemoryMB int = 2048
+
+// host.json stays the same for both backends (and for local runs): the Durable Task Scheduler is
+// selected by these settings, which override host.json's extensions.durableTask. The connection
+// string names the scheduler and the identity to sign in as; it holds no key.
+var durableTaskSchedulerSettings = [
+  { name: 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__type', value: 'azureManaged' }
+  { name: 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName', value: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING' }
+  { name: 'AzureFunctionsJobHost__extensions__durableTask__hubName', value: durableTaskHubName }
+  { name: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING', value: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}' }
+]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -67,8 +84,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: [
-        // Host storage and the Durable task hub: an identity-based connection (no connection string).
+      appSettings: concat([
+        // Host storage (and the task hub with azureStorage): an identity-based connection (no connection string).
         { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
@@ -78,7 +95,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'COSMOS_DATABASE', value: cosmosDatabaseName }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
-      ]
+      ], durableBackend == 'durableTaskScheduler' ? durableTaskSchedulerSettings : [])
     }
   }
 }
