@@ -147,7 +147,26 @@ describe('a task hub configured for another durability provider', () => {
     expect(new URL(statusQueryGetUri).searchParams.get('taskHub')).toBe('ordershub');
   });
 
-  it('takes the provider from an app setting override, as the Functions host does', async () => {
+  it('takes the provider from app setting overrides, as the Functions host does: the settings the azd template sets for the scheduler', async () => {
+    // infra/app/api.bicep sets these for DURABLE_BACKEND=durableTaskScheduler; host.json stays as it is.
+    const host = await startHostProcess(SETTING_HUB, {
+      AzureWebJobsStorage: azurite.connectionString,
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged',
+      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName:
+        'DURABLE_TASK_SCHEDULER_CONNECTION_STRING',
+      AzureFunctionsJobHost__extensions__durableTask__hubName: 'DurableSagaHub',
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING:
+        'Endpoint=https://saga.westus2.durabletask.io;Authentication=ManagedIdentity;ClientID=00000000-0000-0000-0000-000000000000',
+    });
+    hosts.push(host);
+    expect(host.output()).toContain(
+      'host.json selects the azureManaged storage provider; this local host keeps task hub DurableSagaHub in Azure Storage',
+    );
+    const { statusQueryGetUri } = await runHello(host);
+    expect(new URL(statusQueryGetUri).searchParams.get('taskHub')).toBe('DurableSagaHub');
+  });
+
+  it('matches the provider type case-insensitively', async () => {
     const host = await startHostProcess(SETTING_HUB, {
       AzureWebJobsStorage: azurite.connectionString,
       AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'MSSQL',
@@ -156,7 +175,6 @@ describe('a task hub configured for another durability provider', () => {
     expect(host.output()).toContain(
       'host.json selects the mssql storage provider; this local host keeps task hub SettingsHub',
     );
-    await runHello(host);
   });
 });
 
