@@ -49,6 +49,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof StartupError ? `Error: ${error.message}` : error);
+  // One line, as the host's own CLI: a start-up failure names the file and setting, not a stack.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Error: ${error instanceof StartupError ? message : `npm start failed: ${message}`}`);
   process.exit(1);
 });

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCosmosSettings } from '../../src/services/cosmosClient';
+import { createCosmosClient, readCosmosSettings } from '../../src/services/cosmosClient';
+import { openSagaStores } from '../../src/services/containers';
+import { incidentsOfSaga } from '../../src/services/incidents';
+import type { AccountDocument } from '../../src/services/payment';
 import { seedDemoData } from '../../src/services/seedData';
 import { startTestAzurite, type RunningAzurite } from '../support/azuriteProcess';
 import { startCosmosServer, type CosmosTestServer } from '../support/cosmosServer';
@@ -76,5 +79,57 @@ describe('the saga deadline under time skipping', () => {
     expect(
       new Date(String(done.lastUpdatedTime)).getTime() - new Date(String(done.createdTime)).getTime(),
     ).toBeGreaterThanOrEqual(5 * 60 * 1000);
+  });
+
+  it('under a Cosmos outage longer than every retry, ends as needing attention with its incidents in the task hub, and the monitor lists it once Cosmos is back', async () => {
+    proxy.clear();
+    // Hold B's charge until the outage has begun: A has committed, and so will the charge.
+    proxy.inject({ kind: { type: 'hold' }, matches: documentWritesTo('payments') });
+    const response = await fetch(`${host.url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: orderExample('order-ok.json').body,
+    });
+    expect(response.status).toBe(202);
+    const { id: sagaId, statusQueryGetUri } = (await response.json()) as { id: string; statusQueryGetUri: string };
+    for (let waited = 0; proxy.served.hold === 0; waited += 20) {
+      expect(waited, 'B’s charge to reach the proxy').toBeLessThan(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // From now on Cosmos answers nothing but 503: every retry (30 minutes of them) runs out.
+    proxy.inject({ kind: { type: 'status', status: 503 }, times: 1_000_000 });
+    proxy.release();
+    const done = await waitForStatus(statusQueryGetUri, undefined, 60_000);
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+    const body = (done.output as { body: Record<string, unknown> }).body;
+    expect(body).toMatchObject({ outcome: 'failed', needsAttention: true, incidents: [] });
+    expect(body.compensationFailed).toEqual(expect.arrayContaining(['A', 'B']));
+    // The incidents could not reach Cosmos: the task hub holds them (output and custom status),
+    // and the host log has one loud line per step.
+    expect([...(body.incidentsNotRecorded as string[])].sort()).toEqual(
+      [...(body.compensationFailed as string[])].sort(),
+    );
+    expect(done.customStatus).toMatchObject({ needsAttention: true });
+    for (const step of ['A', 'B'])
+      expect(host.output()).toMatch(
+        new RegExp(`saga ${sagaId}: NEEDS ATTENTION – \\w+${step}\\b.* could not be recorded`),
+      );
+
+    // Cosmos is back. Nothing wrote the incidents there behind the saga's back; the money it took
+    // is still taken, and the saga is where a person finds it: the monitor's needs-attention list.
+    proxy.clear();
+    const client = createCosmosClient({ endpoint: cosmos.endpoint, key: cosmos.key, databaseId: 'saga-deadline' });
+    try {
+      const stores = await openSagaStores(client, 'saga-deadline');
+      expect(await incidentsOfSaga(stores.incidents, sagaId)).toEqual([]);
+      const { resource: account } = await stores.payments.item('cust-alice', 'cust-alice').read<AccountDocument>();
+      expect(Object.keys(account?.charges ?? {})).toContain(sagaId);
+    } finally {
+      client.dispose();
+    }
+    const listed = (await (await fetch(`${host.url}/api/monitor/instances?status=Completed`)).json()) as {
+      instances: { instanceId: string; needsAttention: boolean }[];
+    };
+    expect(listed.instances).toContainEqual(expect.objectContaining({ instanceId: sagaId, needsAttention: true }));
   });
 });
