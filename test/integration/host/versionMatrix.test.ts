@@ -113,6 +113,8 @@ for (const versions of COMBINATIONS)
       await host?.stop();
     });
 
+    // Up to 4.16.2 the library builds a WHATWG Request from what the host sends, and one with a
+    // body (even an empty one) on a GET throws before the handler runs: the host must send none.
     it('answers a GET with route parameters and a query, running on the versions it pins', async () => {
       const response = await fetch(`${host.url}/api/greetings/Ada?end=!`);
       expect(response.status, host.output()).toBe(200);
