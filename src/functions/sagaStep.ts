@@ -5,8 +5,8 @@ import { stepActivityInputSchema } from '../saga/activityContract';
 import { retryPolicySchema, toRetryOptions } from '../saga/retryPolicy';
 import { sagaStepOrchestratorName, sagaSteps } from '../saga/steps';
 
-// v1/v2 only, kept registered while instances of those versions may still run (see the README's
-// versioning recipe for when it can go; v3 sagas call the do-activities themselves).
+// v1/v2 only, kept registered while instances of those versions may still run (see docs/saga.md,
+// "Changing the saga safely", for when it can go; v3 sagas call the do-activities themselves).
 // One saga step with its retries, as a sub-orchestration of the saga. The saga races each step
 // against its deadline timer and cancels the timer when the step wins. On Azure the extension
 // counts a cancelled timer as finished at once when it replays the Task.any, so a step that
