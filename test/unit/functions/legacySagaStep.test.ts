@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sagaStep } from '../../../src/functions/sagaStep';
+import { sagaStep } from '../../../src/functions/legacySagaV1V2';
 import { Order } from '../../../src/saga/orderInput';
 import { RetryPolicy } from '../../../src/saga/retryPolicy';
 import { activityActions, describeActions, HistoryBuilder, replay } from '../../support/historyBuilder';
