@@ -1,5 +1,5 @@
 // `azd up` entry point: a resource group holding one consistent Flex Consumption deployment of the
-// saga (see "Deploying to Azure" in README.md). The app reaches storage and Cosmos DB through its
+// saga (see "Deploying to Azure" in docs/running-and-deploying.md). The app reaches storage and Cosmos DB through its
 // user-assigned managed identity only: shared keys are off on both, and no app setting holds a key.
 targetScope = 'subscription'
 
@@ -22,7 +22,7 @@ param cosmosDatabaseName string = 'durable-saga'
 // The Durable backend (main.parameters.json reads it from the azd environment: DURABLE_BACKEND).
 // azureStorage keeps the task hub in the storage account below; durableTaskScheduler adds a Durable
 // Task Scheduler and points the app at it through app settings. Why azureStorage is the default:
-// "Deploying to Azure" in README.md.
+// "Deploying to Azure" in docs/running-and-deploying.md.
 @allowed(['azureStorage', 'durableTaskScheduler'])
 @description('Durable Functions backend: azureStorage (queues, tables and blobs in the storage account) or durableTaskScheduler (a managed Durable Task Scheduler).')
 param durableBackend string = 'azureStorage'

@@ -8,7 +8,7 @@ import { creditCheckActivityName, sagaStepOrchestratorName, sagaSteps, StepKey }
 import { QueuedCompensation, SagaRun } from '../orchestration/sagaRun';
 
 // LEGACY: saga versions 1.x and 2.x, kept only while instances of those versions may still run.
-// The README's versioning recipe ("Deleting the old code") says when this file can go: then delete
+// docs/saga.md's versioning recipe ("Deleting the old code") says when this file can go: then delete
 // it and the one line of sagaOrchestrator.ts that calls runStepsInChildren.
 //
 // v1/v2 ran each step as the sagaStep sub-orchestration below, raced against the deadline. On

@@ -20,7 +20,7 @@ export function parseIsoDuration(text: string): number | undefined {
   return Math.round(ms);
 }
 
-/** The shortest ISO-8601 text for a duration, for messages and the README's settings table. */
+/** The shortest ISO-8601 text for a duration, for messages and the settings table in docs/http-api.md. */
 export function formatIsoDuration(ms: number): string {
   const seconds = ms / 1000;
   if (seconds % 86_400 === 0 && seconds > 0) return `P${seconds / 86_400}D`;

@@ -72,7 +72,7 @@ export async function openSagaStores(client: CosmosClient, databaseId: string): 
         `open container ${definition.id}`,
         404,
         `container "${definition.id}" does not exist in database "${databaseId}": ` +
-          'run `npm run seed` locally, or create the containers at deployment (see README)',
+          'run `npm run seed` locally, or create the containers at deployment (see docs/running-and-deploying.md)',
       );
     }
     return container;

@@ -114,7 +114,7 @@ describe('deploying v3 of the saga with v1 and v2 sagas in flight', () => {
   it('finishes v1 and v2 sagas on their own paths and runs new ones on v3', async () => {
     const v1 = await startStuckAtB('1.0');
     const v2 = await startStuckAtB('2.0', async (url) => {
-      // The README's check before deleting v1/v2 code: unfinished sagas created before the switch.
+      // docs/saga.md's check before deleting v1/v2 code: unfinished sagas created before the switch.
       expect(await unfinishedCreatedBefore(url, new Date())).toHaveLength(4);
     });
     const switchedAt = new Date();

@@ -16,7 +16,7 @@ import {
 // account) and the Durable Task Scheduler. Nothing here reaches Azure and no Bicep compiler runs
 // here (see bicepText.ts), so these tests read the Bicep, the azd files and host.json and check
 // that they agree with each other and with what the Durable extension reads. What only a real
-// deployment can show is listed under "Deploying to Azure" in README.md.
+// deployment can show is listed under "Deploying to Azure" in docs/running-and-deploying.md.
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
