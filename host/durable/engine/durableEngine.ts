@@ -22,13 +22,8 @@ import type { Clock } from './clock';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
 import { noObserver, type EngineObserver } from './engineObserver';
-import {
-  entityIdOf,
-  operationRequest,
-  type EntityEpisodes,
-  type OutgoingMessage,
-  type RequestMessage,
-} from './entityEpisode';
+import { entityIdOf, operationRequest, type EntityEpisodes, type OutgoingMessage } from './entityEpisode';
+import type { RequestMessage } from './entityMessages';
 
 interface QueuedMessage {
   event: HistoryEvent;
