@@ -207,6 +207,22 @@ describe('entity critical sections', () => {
     expect(await entityStatusNow('rule-held')).toEqual({ lockedBy: 'rule-failer' });
   });
 
+  it('stay held by an orchestration terminated inside the critical section (no code of it runs again)', async () => {
+    await start('holdUntilGo', 'terminated-holder', 'terminated');
+    await running('terminated-holder', 'holding');
+    const response = await fetch(api('instances/terminated-holder/terminate?reason=stop'), { method: 'POST' });
+    expect(response.status).toBe(202);
+    expect(await finished('terminated-holder')).toMatchObject({ runtimeStatus: 'Terminated' });
+    await signal('terminated', 'add', 10);
+    await entityStatus('terminated', (s) => s?.queueSize === 1);
+    expect(await entityStatusNow('terminated')).toEqual({
+      entityExists: true,
+      queueSize: 1,
+      lockedBy: 'terminated-holder',
+    });
+    expect(await balanceNow('terminated')).toBe(1);
+  });
+
   it('are released by a failing orchestration that releases them itself (in `finally`)', async () => {
     await start('failsReleasing', 'releaser', 'released');
     expect(await finished('releaser')).toMatchObject({
