@@ -85,14 +85,30 @@ export function operationRequest(request: RequestMessage, at: Date): HistoryEven
   return historyEvents.eventRaised(at, REQUEST_EVENT, JSON.stringify(request));
 }
 
-/** The arrival a message event is: a release, a request, or nothing (unreadable, or a request seen before). */
-function arrivalOf(message: HistoryEvent, seen: Set<string>): Arrival | undefined {
+/**
+ * The arrival a message event is: a release, a request, or nothing (unreadable, or a request seen
+ * before, which is kept in `repeats`).
+ */
+function arrivalOf(message: HistoryEvent, seen: Set<string>, repeats: RequestMessage[]): Arrival | undefined {
   const body = JSON.parse(message.Input ?? 'null') as RequestMessage | null;
   if (!body) return undefined;
   if (message.Name === RELEASE_EVENT) return { release: { parent: body.parent ?? '', id: body.id } };
-  if (seen.has(body.id)) return undefined;
+  if (seen.has(body.id)) {
+    repeats.push(body);
+    return undefined;
+  }
   seen.add(body.id);
   return { request: body };
+}
+
+/**
+ * A lock request this entity granted already and still holds for it, sent again: after a crash
+ * the orchestration re-sends a lock request nobody answered, and the grant (the forward to the
+ * next entity, or the answer) may be what the crash lost. Granting it again is harmless: the next
+ * entity and the orchestration ignore what they have.
+ */
+function grantedBefore(repeat: RequestMessage, state: SchedulerState): boolean {
+  return repeat.lockset !== undefined && state.lockedBy === repeat.parent && state.lockRequestId === repeat.id;
 }
 
 /**
@@ -125,9 +141,10 @@ export class EntityEpisodes {
   async run(record: InstanceRecord, messages: HistoryEvent[], now: Date): Promise<EntityEpisodeResult> {
     const current = entityState(record);
     const seen = new Set(current.recent);
+    const repeats: RequestMessage[] = [];
     const arrivals: Arrival[] = [];
     const consumed = messages.map((message, index) => {
-      const arrival = arrivalOf(message, seen);
+      const arrival = arrivalOf(message, seen, repeats);
       if (arrival) arrivals.push(arrival);
       return index;
     });
@@ -172,6 +189,8 @@ export class EntityEpisodes {
     }
     // Granted after the operations before it in the queue, as DTFx does.
     if (work.lockRequest) outgoing.push(lockGranted(work.lockRequest, now));
+    for (const repeat of repeats)
+      if (grantedBefore(repeat, current) && grantedBefore(repeat, work.state)) outgoing.push(lockGranted(repeat, now));
     const updated: InstanceRecord = {
       ...record,
       runtimeStatus: 'Running',
