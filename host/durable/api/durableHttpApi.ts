@@ -10,7 +10,8 @@ import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durabl
 import { isFinished } from '../engine/orchestrationEpisode';
 import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
 import { statusPayload, statusTime } from './statusPayload';
-import { entityIdOf, entityState, schedulerId } from '../engine/entityEpisode';
+import { entityIdOf, entityState } from '../engine/entityEpisode';
+import { schedulerId } from '../engine/entityMessages';
 import { storedIdProblem } from '../../store/tableKeys';
 
 interface ApiDependencies {

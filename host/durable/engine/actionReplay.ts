@@ -1,6 +1,14 @@
 import { derivedGuid } from './derivedGuid';
 import { EventType, historyEvents, type HistoryEvent } from '../history/historyEvent';
 import {
+  RELEASE_EVENT,
+  REQUEST_EVENT,
+  schedulerId,
+  type EntityIdWire,
+  type ReleaseMessage,
+  type RequestMessage,
+} from './entityMessages';
+import {
   ActionType,
   type DurableHttpRequestWire,
   type OrchestratorAction,
@@ -39,10 +47,23 @@ export type NewWork =
       kind: 'entityMessage';
       id: number;
       targetInstanceId: string;
+      /** What history records as the EventSent name: the operation, "op" for a lock request, "release". */
       operation: string;
+      /** The event the entity receives it as. */
+      eventName: typeof REQUEST_EVENT | typeof RELEASE_EVENT;
       requestId: string;
+      /** The message JSON (a RequestMessage, or a ReleaseMessage). */
       request: string;
     };
+
+/**
+ * The critical section the extension's context holds (EXT `DurableOrchestrationContext`
+ * `ContextLocks` and `LockRequestId`): set when the lock response arrives, cleared by a release.
+ */
+export interface HeldLocks {
+  requestId: string;
+  lockset: EntityIdWire[];
+}
 
 export interface ReplayResult {
   /** Scheduling events for work the history has not recorded yet, in id order. */
@@ -59,6 +80,8 @@ export interface ReplayResult {
   mismatch?: ReplayMismatch;
   /** The next sequence number: the id of ExecutionCompleted / ContinueAsNew. */
   nextId: number;
+  /** Locks the orchestration still holds once the replay loop is done. */
+  heldLocks?: HeldLocks;
 }
 
 export interface ScheduledTask {
@@ -361,11 +384,55 @@ function jsonText(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-const UNSUPPORTED: Partial<Record<ActionType, string>> = {
-  [ActionType.ScheduledSignalEntity]: 'signalEntity with a time',
-  [ActionType.LockEntities]: 'lock',
-  [ActionType.ReleaseEntities]: 'lock release',
-};
+/**
+ * One release per locked entity, each taking a sequence number (EXT `ReleaseLocks`: a SendEvent
+ * per entity of `ContextLocks`; the SDK advances its counter by the lock set's size to match).
+ */
+function releaseMessages(
+  held: HeldLocks,
+  firstId: number,
+  instanceId: string,
+): Extract<NewWork, { kind: 'entityMessage' }>[] {
+  const release: ReleaseMessage = { parent: instanceId, id: held.requestId };
+  return held.lockset.map((entity, i) => ({
+    kind: 'entityMessage',
+    id: firstId + i,
+    targetInstanceId: schedulerId(entity.name, entity.key),
+    operation: RELEASE_EVENT,
+    eventName: RELEASE_EVENT,
+    requestId: held.requestId,
+    request: JSON.stringify(release),
+  }));
+}
+
+/**
+ * What the extension does after the orchestrator function returns (completed, or continued as
+ * new): `TaskOrchestrationShim` calls `ReleaseLocks()` "just in case the application code did not
+ * do so already". Not on failure: the exception skips it (extension issues #1977, #2743).
+ */
+export function releaseAtCompletion(
+  replay: ReplayResult,
+  instanceId: string,
+  at: Date,
+): { events: HistoryEvent[]; work: NewWork[]; nextId: number } {
+  if (!replay.heldLocks) return { events: [], work: [], nextId: replay.nextId };
+  const work = releaseMessages(replay.heldLocks, replay.nextId, instanceId);
+  return {
+    events: work.map((w) => schedulingEvent(w, at)),
+    work,
+    nextId: replay.nextId + work.length,
+  };
+}
+
+/**
+ * The lock set in the order locks are taken: sorted by scheduler id, without repeats (EXT
+ * `LockAsync`: `Array.Sort` then `Distinct`, "to avoid deadlocks"). The SDK sends it sorted
+ * already; sorting again keeps the order global whatever sent it.
+ */
+function sortedLockSet(entities: EntityIdWire[]): EntityIdWire[] {
+  const byId = new Map(entities.map((e) => [schedulerId(e.name, e.key), { name: e.name.toLowerCase(), key: e.key }]));
+  return [...byId.keys()].sort().map((id) => byId.get(id) as EntityIdWire);
+}
 
 class Mirror implements Parent {
   now: Date;
@@ -408,7 +475,7 @@ class Mirror implements Parent {
     this.options.checkFunction(entityName, 'entity');
     const id = this.seq++;
     const requestId = entityRequestId(this.options.executionId, id);
-    const message: Record<string, unknown> = { op: operation, id: requestId };
+    const message: RequestMessage = { op: operation, id: requestId };
     if (signal) message.signal = true;
     if (action.input !== undefined) message.input = JSON.stringify(action.input);
     if (!signal) {
@@ -420,6 +487,7 @@ class Mirror implements Parent {
       id,
       targetInstanceId: target,
       operation,
+      eventName: REQUEST_EVENT,
       requestId,
       request: JSON.stringify(message),
     });
@@ -429,11 +497,67 @@ class Mirror implements Parent {
     return leaf;
   }
 
-  /** A response event for an entity call; false when the event is not one. */
+  /** Lock requests sent and not answered yet, by request id. */
+  private readonly lockRequests = new Map<string, EntityIdWire[]>();
+  heldLocks: HeldLocks | undefined;
+
+  /**
+   * EXT `LockAsync`: the lock request goes to the first entity of the sorted lock set, which
+   * forwards it along the set; the last one answers with an event named by the request id.
+   */
+  private newLockRequest(action: OrchestratorAction): Leaf {
+    const lockset = sortedLockSet(action.lockSet ?? []);
+    if (lockset.length === 0) throw new ReplayFailure('The list of entities to lock must not be null or empty.');
+    for (const entity of lockset) this.options.checkFunction(entity.name, 'entity');
+    const id = this.seq++;
+    const requestId = entityRequestId(this.options.executionId, id);
+    const message: RequestMessage = {
+      id: requestId,
+      parent: this.options.instanceId,
+      parentExecution: this.options.executionId,
+      lockset,
+      pos: 0,
+    };
+    const leaf = new Leaf(id, 'sent', {
+      kind: 'entityMessage',
+      id,
+      targetInstanceId: schedulerId(lockset[0].name, lockset[0].key),
+      operation: REQUEST_EVENT,
+      eventName: REQUEST_EVENT,
+      requestId,
+      request: JSON.stringify(message),
+    });
+    this.leaves.set(id, leaf);
+    this.calls.set(requestId, leaf);
+    this.lockRequests.set(requestId, lockset);
+    return leaf;
+  }
+
+  /** EXT `ReleaseLocks`: a release per held lock, fire-and-forget; nothing when no lock is held (yet). */
+  private releaseLocks(): Node {
+    if (this.heldLocks) {
+      for (const work of releaseMessages(this.heldLocks, this.seq, this.options.instanceId ?? '')) {
+        const leaf = new Leaf(work.id, 'sent', work);
+        this.leaves.set(work.id, leaf);
+        leaf.fireAndForget();
+        this.seq++;
+      }
+      this.heldLocks = undefined;
+    }
+    return new Done();
+  }
+
+  /** A response event for an entity call or a lock request; false when the event is not one. */
   answerCall(name: string, input: string | null | undefined): boolean {
     const leaf = this.calls.get(name);
     if (!leaf) return false;
     this.calls.delete(name);
+    const lockset = this.lockRequests.get(name);
+    if (lockset) {
+      // The context holds the locks before the code after the await runs (a release may follow at once).
+      this.lockRequests.delete(name);
+      this.heldLocks = { requestId: name, lockset };
+    }
     if (!leaf.done) leaf.answer(false, input);
     return true;
   }
@@ -468,11 +592,6 @@ class Mirror implements Parent {
   }
 
   private build(action: OrchestratorAction): Node {
-    const unsupported = UNSUPPORTED[action.actionType];
-    if (unsupported)
-      throw new ReplayFailure(
-        `${unsupported} is not supported by this host (the durable-functions SDK sends it only with replay schema V4, which the extension does not support either).`,
-      );
     switch (action.actionType) {
       case ActionType.CallActivity:
         return this.newTask(action.functionName ?? '', jsonText(action.input));
@@ -510,6 +629,14 @@ class Mirror implements Parent {
         return this.newEntityMessage(action, false);
       case ActionType.SignalEntity:
         return this.newEntityMessage(action, true);
+      case ActionType.ScheduledSignalEntity:
+        throw new ReplayFailure(
+          'signalEntity with a time is not supported by this host (the durable-functions SDK never sends it).',
+        );
+      case ActionType.LockEntities:
+        return this.newLockRequest(action);
+      case ActionType.ReleaseEntities:
+        return this.releaseLocks();
       case ActionType.CallHttp:
         if (!action.httpRequest) throw new ReplayFailure('callHttp without a request.');
         return new HttpNode(this, action.httpRequest);
@@ -697,5 +824,6 @@ export function replayActions(
     failure,
     mismatch,
     nextId: mirror.nextId,
+    ...(mirror.heldLocks ? { heldLocks: mirror.heldLocks } : {}),
   };
 }

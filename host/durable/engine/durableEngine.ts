@@ -22,13 +22,8 @@ import type { Clock } from './clock';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { TimerScheduler } from './timerScheduler';
 import { noObserver, type EngineObserver } from './engineObserver';
-import {
-  entityIdOf,
-  operationRequest,
-  type EntityEpisodes,
-  type OutgoingMessage,
-  type RequestMessage,
-} from './entityEpisode';
+import { entityIdOf, operationRequest, type EntityEpisodes, type OutgoingMessage } from './entityEpisode';
+import { entityEventName, RELEASE_EVENT, type RequestMessage } from './entityMessages';
 
 interface QueuedMessage {
   event: HistoryEvent;
@@ -321,7 +316,8 @@ export class DurableEngine {
           input: e.Input ?? null,
           version: e.Version ?? '',
         })),
-        // Entity requests may not have reached the entity before the crash; it runs each request id once.
+        // Entity messages may not have reached the entity before the crash; it runs each request id
+        // once, and a release only ends the critical section it names.
         ...open.entityMessages.map((e): NewWork => {
           const request = JSON.parse(e.Input ?? '{}') as RequestMessage;
           return {
@@ -329,6 +325,7 @@ export class DurableEngine {
             id: e.EventId,
             targetInstanceId: e.InstanceId ?? '',
             operation: e.Name ?? '',
+            eventName: entityEventName(e.Input ?? '{}'),
             requestId: request.id,
             request: e.Input ?? '{}',
           };
@@ -637,8 +634,9 @@ export class DurableEngine {
           await this.sendAll([
             {
               instanceId: item.targetInstanceId,
-              messageId: item.requestId,
-              event: historyEvents.eventRaised(this.deps.clock.now(), 'op', item.request),
+              // A release shares its lock request's id; its inbox row must not.
+              messageId: item.eventName === RELEASE_EVENT ? `${item.requestId}:release` : item.requestId,
+              event: historyEvents.eventRaised(this.deps.clock.now(), item.eventName, item.request),
             },
           ]);
           break;

@@ -13,6 +13,7 @@ import { taskIds } from '../history/pendingWork';
 import {
   DEFAULT_HTTP_SLEEP_MS,
   HTTP_ACTIVITY,
+  releaseAtCompletion,
   replayActions,
   ReplayFailure,
   type NewWork,
@@ -22,7 +23,13 @@ import { readAnswer, type OrchestratorAnswer } from './orchestratorAnswer';
 import { noVersioning, versionMismatch, type VersioningPolicy } from './versioning';
 import type { HostLogger } from '../../logging/hostLogger';
 
-/** What the host advertises to the SDK: schema V3 and Azure Storage's timer limits, like the extension. */
+/**
+ * What the host advertises to the SDK: replay schema V4 (what extension 3.13+ sends, for critical
+ * sections) and Azure Storage's timer limits, like the extension. The SDK answers V4 in the V3
+ * shape (one cumulative action list) and only then lets `context.df.lock` run.
+ */
+const SCHEMA_V2 = 1;
+const SCHEMA_V4 = 3;
 const MAX_SHORT_TIMER = '6.00:00:00';
 const LONG_TIMER_INTERVAL = '3.00:00:00';
 const DAY_MS = 24 * 3600 * 1000;
@@ -101,7 +108,7 @@ export interface OrchestratorCall {
 
 /**
  * Runs the app's orchestrator function over a history through the SDK, with the binding the
- * extension sends (schema V3), and reads its answer. Throws ReplayFailure when no such
+ * extension sends (schema V4), and reads its answer. Throws ReplayFailure when no such
  * orchestrator is registered.
  */
 export async function invokeOrchestrator(
@@ -120,8 +127,8 @@ export async function invokeOrchestrator(
     instanceId: call.instanceId,
     isReplaying: call.isReplaying,
     parentInstanceId: call.parentInstanceId,
-    upperSchemaVersion: 1,
-    upperSchemaVersionNew: 2,
+    upperSchemaVersion: SCHEMA_V2,
+    upperSchemaVersionNew: SCHEMA_V4,
     longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
     maximumShortTimerDuration: MAX_SHORT_TIMER,
     defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_SLEEP_MS,
@@ -319,13 +326,23 @@ export class OrchestrationEpisodes {
     const error = answer?.threw
       ? (answer.answer.error ?? 'The orchestrator threw a value that is not an Error.')
       : undefined;
+    const completing = failure === undefined && error === undefined && answer?.answer.isDone === true && settled;
+    // Locks still held are released only when the orchestration completes or continues as new.
+    const released = completing ? releaseAtCompletion(replay, record.instanceId, now) : undefined;
+    if (released) {
+      newHistory.push(...released.events);
+      result.work.push(...released.work);
+    }
+    const completionId = released?.nextId ?? replay.nextId;
     if (failure !== undefined || (error !== undefined && settled)) {
       const message = `Orchestrator function '${record.name}' failed: ${String(failure ?? error)}`;
       newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Failed, message));
       this.finish(record, 'Failed', message, now);
-      result.work = [];
-    } else if (answer?.answer.isDone && settled && replay.continueAsNew) {
-      newHistory.push(historyEvents.continueAsNew(now, replay.nextId, replay.continueAsNew.input));
+      // DTFx still sends the messages of the failing episode (a release in a `finally` among
+      // them); the work of a failed instance is pointless.
+      result.work = result.work.filter((w) => w.kind === 'entityMessage');
+    } else if (completing && replay.continueAsNew) {
+      newHistory.push(historyEvents.continueAsNew(now, completionId, replay.continueAsNew.input));
       result.historyExecutionId = record.executionId;
       record.executionId = randomUUID().replace(/-/g, '');
       record.runtimeStatus = 'ContinuedAsNew';
@@ -334,9 +351,10 @@ export class OrchestrationEpisodes {
       record.historyChunks = 0;
       record.generation += 1;
       record.createdTime = now;
-    } else if (answer?.answer.isDone && settled) {
-      const output = answer.answer.output === undefined ? null : JSON.stringify(answer.answer.output);
-      newHistory.push(historyEvents.executionCompleted(now, replay.nextId, OrchestrationStatus.Completed, output));
+    } else if (completing) {
+      const returned = answer?.answer.output;
+      const output = returned === undefined ? null : JSON.stringify(returned);
+      newHistory.push(historyEvents.executionCompleted(now, completionId, OrchestrationStatus.Completed, output));
       this.finish(record, 'Completed', output, now);
     }
     newHistory.push(historyEvents.orchestratorCompleted(now));

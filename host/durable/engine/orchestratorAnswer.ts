@@ -1,3 +1,5 @@
+import type { EntityIdWire } from './entityMessages';
+
 /** The orchestrator's answer (the SDK's OrchestratorState), as the host reads it. */
 export enum ActionType {
   CallActivity = 0,
@@ -48,6 +50,13 @@ export interface OrchestratorAction {
   httpRequest?: DurableHttpRequestWire;
   /** Entity operation name (callEntity / signalEntity). */
   operation?: string;
+  /**
+   * LockEntities (schema V4): the entities to lock, sorted by the SDK; and the SDK's request id,
+   * unused like in the extension (its `LockAsync` makes its own id, and the SDK re-keys the task
+   * by the id in the recorded EventSent).
+   */
+  lockSet?: EntityIdWire[];
+  lockRequestId?: string;
   compoundActions?: OrchestratorAction[];
 }
 

@@ -1,10 +1,11 @@
+import { entityEventName, RELEASE_EVENT } from '../engine/entityMessages';
 import { completedTaskId, EventType, type HistoryEvent } from './historyEvent';
 
 export interface PendingWork {
   activities: HistoryEvent[];
   timers: HistoryEvent[];
   subOrchestrations: HistoryEvent[];
-  /** Entity requests (EventSent): signals, and calls not answered yet. */
+  /** Entity messages (EventSent): signals, lock releases, and calls and lock requests not answered yet. */
   entityMessages: HistoryEvent[];
 }
 
@@ -28,7 +29,10 @@ export function pendingWork(history: HistoryEvent[]): PendingWork {
     entityMessages: history.filter((e) => {
       if (e.EventType !== EventType.EventSent) return false;
       const request = JSON.parse(e.Input ?? '{}') as { id?: string; signal?: boolean };
-      return request.signal === true || !responses.has(request.id);
+      // Nothing answers a signal or a release: whether it arrived is unknown, so it goes again.
+      return (
+        request.signal === true || entityEventName(e.Input ?? '{}') === RELEASE_EVENT || !responses.has(request.id)
+      );
     }),
   };
 }

@@ -85,12 +85,13 @@ describe('durable entities', () => {
     expect(instances.some((i) => i.instanceId.startsWith('@'))).toBe(false);
   });
 
-  it('refuse critical sections exactly as on Azure (lock needs replay schema V4, which the extension lacks)', async () => {
+  it('take critical sections (replay schema V4, as extension 3.13+ advertises), released when the orchestration completes', async () => {
     await fetch(api('orchestrators/usesLock/lock-1'), { method: 'POST' });
-    const failed = await waitForStatus(api('instances/lock-1'));
-    expect(failed.runtimeStatus).toBe('Failed');
-    expect(String(failed.output)).toContain(
-      'lock requires a Durable Functions extension that supports OOProc schema V4 or higher',
-    );
+    expect(await waitForStatus(api('instances/lock-1'))).toMatchObject({
+      runtimeStatus: 'Completed',
+      output: 'locked',
+    });
+    await signal('locked', 'add', '2');
+    expect(await entityState('locked', (s) => s === 2)).toBe(2);
   });
 });

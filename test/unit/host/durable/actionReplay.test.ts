@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { replayActions, ReplayFailure, type ReplayOptions } from '../../../../host/durable/engine/actionReplay';
+import {
+  releaseAtCompletion,
+  replayActions,
+  ReplayFailure,
+  type ReplayOptions,
+} from '../../../../host/durable/engine/actionReplay';
 import { ActionType, type OrchestratorAction } from '../../../../host/durable/engine/orchestratorAnswer';
 import { EventType, historyEvents, type HistoryEvent } from '../../../../host/durable/history/historyEvent';
 
@@ -408,6 +413,127 @@ describe('callHttp', () => {
   });
 });
 
+describe('critical sections (LockEntities and ReleaseEntities, schema V4)', () => {
+  const lockOptions: ReplayOptions = { ...options, instanceId: 'i' };
+  const lockAction: OrchestratorAction = {
+    actionType: ActionType.LockEntities,
+    // Unsorted on purpose: the locks are taken in scheduler-id order whatever the caller sent.
+    lockSet: [
+      { name: 'account', key: 'b' },
+      { name: 'Account', key: 'a' },
+      { name: 'account', key: 'b' },
+    ],
+    lockRequestId: 'sdk-guid',
+  };
+  const call = (key: string): OrchestratorAction => ({
+    actionType: ActionType.CallEntity,
+    instanceId: `@account@${key}`,
+    operation: 'get',
+  });
+  const release: OrchestratorAction = { actionType: ActionType.ReleaseEntities };
+  const play = (history: HistoryEvent[], actions: OrchestratorAction[], ...messages: HistoryEvent[]) => {
+    const result = replayActions([...history, ...messages], actions, lockOptions);
+    history.push(...messages, ...result.newEvents, historyEvents.orchestratorCompleted(t0));
+    return result;
+  };
+  const requestOf = (e: HistoryEvent): unknown => JSON.parse(e.Input ?? 'null');
+
+  it('sends one lock request to the first entity of the sorted set and holds the locks once it is answered', () => {
+    const history = started();
+    const first = play(history, [lockAction]);
+    expect(first.newEvents.map((e) => [e.EventType, e.EventId, e.InstanceId, e.Name])).toEqual([
+      [EventType.EventSent, 0, '@account@a', 'op'],
+    ]);
+    const request = requestOf(first.newEvents[0]) as { id: string; lockset: unknown };
+    expect(request).toEqual({
+      id: request.id,
+      parent: 'i',
+      parentExecution: 'exec1',
+      lockset: [
+        { name: 'account', key: 'a' },
+        { name: 'account', key: 'b' },
+      ],
+      pos: 0,
+    });
+    expect(first.newWork).toMatchObject([{ kind: 'entityMessage', eventName: 'op', targetInstanceId: '@account@a' }]);
+    expect(first.driverDone).toBe(false);
+    expect(first.heldLocks).toBeUndefined();
+
+    const granted = play(
+      history,
+      [lockAction, call('a')],
+      historyEvents.orchestratorStarted(at(5)),
+      historyEvents.eventRaised(at(5), request.id, JSON.stringify({ result: 'Lock Acquisition Completed' })),
+    );
+    expect(granted.newEvents.map((e) => [e.EventId, e.InstanceId, e.Name])).toEqual([[1, '@account@a', 'get']]);
+    expect(granted.heldLocks).toEqual({ requestId: request.id, lockset: request.lockset });
+  });
+
+  it('releases each held lock with its own sequence number, as the SDK counts them, then goes on', () => {
+    const history = started();
+    const request = requestOf(play(history, [lockAction]).newEvents[0]) as { id: string };
+    const afterRelease = play(
+      history,
+      [lockAction, release, call('c')],
+      historyEvents.orchestratorStarted(at(5)),
+      historyEvents.eventRaised(at(5), request.id, '{}'),
+    );
+    expect(afterRelease.newEvents.map((e) => [e.EventId, e.InstanceId, e.Name, requestOf(e)])).toEqual([
+      [1, '@account@a', 'release', { parent: 'i', id: request.id }],
+      [2, '@account@b', 'release', { parent: 'i', id: request.id }],
+      [3, '@account@c', 'get', expect.objectContaining({ op: 'get' })],
+    ]);
+    expect(afterRelease.newWork.slice(0, 2).map((w) => w.kind === 'entityMessage' && w.eventName)).toEqual([
+      'release',
+      'release',
+    ]);
+    expect(afterRelease.heldLocks).toBeUndefined();
+  });
+
+  it('leaves the locks still held at the end to the completion, which releases them before its own id', () => {
+    const history = started();
+    const request = requestOf(play(history, [lockAction]).newEvents[0]) as { id: string };
+    const done = play(
+      history,
+      [lockAction],
+      historyEvents.orchestratorStarted(at(5)),
+      historyEvents.eventRaised(at(5), request.id, '{}'),
+    );
+    expect(done.driverDone).toBe(true);
+    const released = releaseAtCompletion(done, 'i', at(5));
+    expect(released.events.map((e) => [e.EventId, e.InstanceId, e.Name])).toEqual([
+      [1, '@account@a', 'release'],
+      [2, '@account@b', 'release'],
+    ]);
+    expect(released.nextId).toBe(3);
+    expect(releaseAtCompletion({ ...done, heldLocks: undefined }, 'i', at(5))).toEqual({
+      events: [],
+      work: [],
+      nextId: 1,
+    });
+  });
+
+  it('fails like the extension when a locked entity does not exist', () => {
+    const result = replayActions(
+      started(),
+      [{ actionType: ActionType.LockEntities, lockSet: [{ name: 'missing', key: 'k' }] }],
+      lockOptions,
+    );
+    expect(result.failure).toMatch(/The function 'missing' doesn't exist/);
+  });
+
+  it('detects code that no longer takes the lock history recorded', () => {
+    const history = started();
+    play(history, [lockAction]);
+    const result = replayActions(history, [call('a')], lockOptions);
+    expect(result.mismatch).toMatchObject({
+      sequenceId: 0,
+      expected: { kind: 'entityMessage', name: 'op' },
+      actual: { kind: 'entityMessage', name: 'get' },
+    });
+  });
+});
+
 describe('replay checks', () => {
   it('fails when the code schedules a different activity than history recorded', () => {
     const history = [
@@ -430,10 +556,8 @@ describe('replay checks', () => {
     expect(result.failure).toMatch(/The function 'missing' doesn't exist/);
   });
 
-  it('fails clearly on actions the extension does not support either', () => {
-    const result = replayActions(started(), [{ actionType: ActionType.LockEntities }], options);
-    expect(result.failure).toMatch(
-      /^lock is not supported by this host \(the durable-functions SDK sends it only with replay schema V4/,
-    );
+  it('fails clearly on actions the SDK never sends', () => {
+    const result = replayActions(started(), [{ actionType: ActionType.ScheduledSignalEntity }], options);
+    expect(result.failure).toMatch(/^signalEntity with a time is not supported by this host/);
   });
 });
