@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { StartupError } from './config/startupError';
+import { superviseDetached, type SupervisorOptions } from './detachedSupervisor';
 import {
   removeRecord,
   spawnDetachedNode,
@@ -198,13 +199,6 @@ async function startDetachedAzurite(
   return record;
 }
 
-function stopRecorded(record: DetachedRecord, pidFile: string): () => Promise<void> {
-  return async () => {
-    await stopDetached(record.pid);
-    removeRecord(pidFile, record.pid);
-  };
-}
-
 /**
  * `UseDevelopmentStorage=true` means Azurite on 127.0.0.1:10000-10002, as with func: use one that
  * answers, else start the project's own, detached, logging to <appDir>/.azurite/azurite.log. One a
@@ -213,13 +207,29 @@ function stopRecorded(record: DetachedRecord, pidFile: string): () => Promise<vo
  */
 export async function attachStorage(
   connection: string,
-  options: { location: string | undefined; appDir: string; searchFrom: string[] },
+  options: {
+    location: string | undefined;
+    appDir: string;
+    searchFrom: string[];
+    /** Where the lines go that say the Azurite this host owns died and is back. */
+    say: SupervisorOptions['say'];
+  },
 ): Promise<StorageHandle> {
   if (!/^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(connection)) {
     return { connectionString: connection, started: false, stop: () => Promise.resolve() };
   }
   const connectionString = developmentConnectionString(STANDARD);
   const files = azuriteFiles(options.appDir);
+  // The Azurite this host owns is started again if it dies, on the same ports and data.
+  const supervised = (record: DetachedRecord): StorageHandle => {
+    const store = superviseDetached(record, {
+      name: 'Azurite',
+      pidFile: files.pid,
+      restart: () => startDetachedAzurite(options.location, files, options.searchFrom),
+      say: options.say,
+    });
+    return { connectionString, started: true, stop: () => store.stop() };
+  };
   // Left running by a host of this app that died; one whose host still runs is that host's to stop.
   const ours = takeOver(files.pid);
   let up = await standardPortsAnswer();
@@ -229,7 +239,7 @@ export async function attachStorage(
     up = await standardPortsAnswer();
   }
   if (up.every(Boolean)) {
-    if (ours) return { connectionString, started: true, stop: stopRecorded(ours, files.pid) };
+    if (ours) return supervised(ours);
     return { connectionString, started: false, stop: () => Promise.resolve() };
   }
   if (up.some(Boolean)) {
@@ -237,6 +247,5 @@ export async function attachStorage(
       'Some of the ports 10000-10002 on 127.0.0.1 answer and some do not: another program holds them, so Azurite cannot start there.',
     );
   }
-  const record = await startDetachedAzurite(options.location, files, options.searchFrom);
-  return { connectionString, started: true, stop: stopRecorded(record, files.pid) };
+  return supervised(await startDetachedAzurite(options.location, files, options.searchFrom));
 }

@@ -86,6 +86,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     location: config.azuriteLocation,
     appDir: config.appDir,
     searchFrom: [__dirname, config.appDir],
+    say: logger,
   });
   let store: TableTaskHubStore;
   try {

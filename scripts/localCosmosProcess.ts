@@ -11,6 +11,7 @@ import {
   writeRecord,
   type DetachedRecord,
 } from '../host/detachedProcess';
+import { superviseDetached, type SupervisorOptions } from '../host/detachedSupervisor';
 
 // How `npm start` runs its embedded Cosmos-protocol server: detached (scripts/localCosmos.ts), so
 // that, like Azurite, it outlives `npm start` killed with -9; the next start takes it over through
@@ -40,25 +41,8 @@ export interface LocalCosmos {
   readonly stop: () => Promise<void>;
 }
 
-/**
- * The local Cosmos server on this port: the one a previous `npm start` left running, one that is
- * not ours (used, never stopped), or a new one started from the snapshot (or the demo data).
- */
-export async function ensureLocalCosmos(port: number, root: string, entry: string): Promise<LocalCosmos> {
-  const files = localCosmosFiles(root);
-  // Left running by an npm start that died; one whose npm start still runs is that one's to stop.
-  const ours = takeOver(files.pid);
-  const stop = (record: DetachedRecord) => async (): Promise<void> => {
-    await stopDetached(record.pid);
-    removeRecord(files.pid, record.pid);
-  };
-  if (ours?.details.port === port) {
-    if (await waitFor(ours.pid, () => portAnswers(port), 20_000)) return { origin: 'taken over', stop: stop(ours) };
-  } else if (ours) {
-    // Left behind on another port (COSMOS_ENDPOINT changed): it saves its data as it stops, and one starts here.
-    await stop(ours)();
-  }
-  if (await portAnswers(port)) return { origin: 'foreign', stop: () => Promise.resolve() };
+/** Starts the server detached on this port from the snapshot (or the demo data); resolves once it serves. */
+async function startServer(port: number, files: LocalCosmosFiles, entry: string): Promise<DetachedRecord> {
   const from = fs.existsSync(files.log) ? fs.statSync(files.log).size : 0;
   const logSinceStart = (): string => (fs.existsSync(files.log) ? fs.readFileSync(files.log, 'utf8').slice(from) : '');
   const pid = spawnDetachedNode([entry, '--port', String(port), '--data', files.data], files.log);
@@ -75,5 +59,40 @@ export async function ensureLocalCosmos(port: number, root: string, entry: strin
     .split('\n')
     .find((line) => line.includes(READY_LINE));
   console.log(`Embedded ${ready ?? READY_LINE}`);
-  return { origin: 'started', stop: stop(record) };
+  return record;
+}
+
+/**
+ * The local Cosmos server on this port: the one a previous `npm start` left running, one that is
+ * not ours (used, never stopped), or a new one started from the snapshot (or the demo data). One
+ * that is ours is started again on the same port and data if it dies.
+ */
+export async function ensureLocalCosmos(
+  port: number,
+  root: string,
+  entry: string,
+  say: SupervisorOptions['say'],
+): Promise<LocalCosmos> {
+  const files = localCosmosFiles(root);
+  const supervised = (record: DetachedRecord): (() => Promise<void>) => {
+    const store = superviseDetached(record, {
+      name: 'The embedded Cosmos-protocol server',
+      pidFile: files.pid,
+      restart: () => startServer(port, files, entry),
+      say,
+    });
+    return () => store.stop();
+  };
+  // Left running by an npm start that died; one whose npm start still runs is that one's to stop.
+  const ours = takeOver(files.pid);
+  if (ours?.details.port === port) {
+    if (await waitFor(ours.pid, () => portAnswers(port), 20_000))
+      return { origin: 'taken over', stop: supervised(ours) };
+  } else if (ours) {
+    // Left behind on another port (COSMOS_ENDPOINT changed): it saves its data as it stops, and one starts here.
+    await stopDetached(ours.pid);
+    removeRecord(files.pid, ours.pid);
+  }
+  if (await portAnswers(port)) return { origin: 'foreign', stop: () => Promise.resolve() };
+  return { origin: 'started', stop: supervised(await startServer(port, files, entry)) };
 }

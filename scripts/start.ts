@@ -2,6 +2,7 @@ import path from 'node:path';
 import { applyLocalSettings } from '../host/config/hostConfig';
 import { StartupError } from '../host/config/startupError';
 import { startFunctionsHost } from '../host/functionsHost';
+import { consoleLogger } from '../host/logging/hostLogger';
 import { ensureLocalCosmos } from './localCosmosProcess';
 
 /**
@@ -13,11 +14,18 @@ import { ensureLocalCosmos } from './localCosmosProcess';
  */
 const ROOT = path.resolve(__dirname, '../..');
 
+const logger = consoleLogger();
+
 async function startLocalCosmos(): Promise<(() => Promise<void>) | undefined> {
   const endpoint = new URL(process.env.COSMOS_ENDPOINT ?? 'http://127.0.0.1:8081');
   const local = endpoint.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(endpoint.hostname);
   if (!local) return undefined;
-  const cosmos = await ensureLocalCosmos(Number(endpoint.port || 80), ROOT, path.join(__dirname, 'localCosmos.js'));
+  const cosmos = await ensureLocalCosmos(
+    Number(endpoint.port || 80),
+    ROOT,
+    path.join(__dirname, 'localCosmos.js'),
+    logger,
+  );
   if (cosmos.origin === 'taken over')
     console.log(
       `Embedded Cosmos-protocol server on ${endpoint.origin} still running from the previous start: using it.`,
@@ -31,7 +39,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 7071);
   let host: Awaited<ReturnType<typeof startFunctionsHost>>;
   try {
-    host = await startFunctionsHost({ appDir: ROOT, port });
+    host = await startFunctionsHost({ appDir: ROOT, port, logger });
   } catch (error) {
     await stopCosmos?.();
     throw error;

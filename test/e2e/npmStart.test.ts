@@ -211,4 +211,67 @@ describe('npm start on a machine with nothing running', () => {
       expect(fs.existsSync(localCosmosFiles(ROOT).pid)).toBe(false);
     },
   );
+
+  it(
+    'heals its stack: Azurite and the Cosmos server killed with -9 mid-load are started again on the same ports and data, and every saga finishes without a restart',
+    { timeout: 300_000 },
+    async (context) => {
+      await takeStandardPorts(context);
+      const cosmosPort = await freePort();
+      const endpoint = `http://127.0.0.1:${cosmosPort}`;
+      const app = startNpmStart({ PORT: '0', COSMOS_ENDPOINT: endpoint });
+      const url = await app.url;
+      const started: string[] = [];
+      let loading = true;
+      // Orders keep coming, four at a time, while the stores are killed under them.
+      const load = (async () => {
+        for (let round = 0; loading; round++) {
+          await Promise.all(
+            [0, 1, 2, 3].map(async (slot) => {
+              const key = `heal-${cosmosPort}-${round}-${slot}`;
+              // A start refused while a store is down is retried; its key keeps it one saga.
+              for (;;) {
+                const response = await fetch(`${url}/api/orders`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
+                  body: orderExample('order-ok.json').body,
+                }).catch(() => undefined);
+                if (response?.status === 202 || response?.status === 200) break;
+                await new Promise((resolve) => setTimeout(resolve, 200));
+              }
+              started.push(key);
+            }),
+          );
+        }
+      })();
+      const killAndWaitForReturn = async (pidFile: string, back: RegExp): Promise<void> => {
+        const record = readRecord(pidFile);
+        expect(record).toBeDefined();
+        process.kill(record?.pid ?? 0, 'SIGKILL');
+        const deadline = Date.now() + 60_000;
+        while (!back.test(app.output())) {
+          expect(Date.now(), `waiting for ${String(back)}: ${app.output().slice(-2000)}`).toBeLessThan(deadline);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await killAndWaitForReturn(azuriteFiles(ROOT).pid, /Azurite is back \(pid \d+\)/);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await killAndWaitForReturn(localCosmosFiles(ROOT).pid, /embedded Cosmos-protocol server is back \(pid \d+\)/);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      loading = false;
+      await load;
+
+      expect(app.output()).toMatch(/Azurite \(pid \d+\) is gone; starting it again on the same ports and data\./);
+      expect(started.length).toBeGreaterThan(8);
+      for (const key of started) {
+        const done = await waitForStatus(`${url}/runtime/webhooks/durabletask/instances/${key}`, undefined, 120_000);
+        expect(done.runtimeStatus, key).toBe('Completed');
+      }
+      // And the healed stack serves new work as before.
+      await orderOk(url);
+      await app.stop();
+      expect(await nothingListens(cosmosPort)).toBe(true);
+    },
+  );
 });
