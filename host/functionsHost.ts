@@ -88,6 +88,11 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     searchFrom: [__dirname, config.appDir],
   });
   const store = new TableTaskHubStore(storage.connectionString, config.hubName);
+  store.outage.listen({
+    down: (reason) =>
+      logger.warn(`Storage does not answer; the host keeps its work and retries it until storage is back: ${reason}`),
+    up: () => logger.info('Storage answers again; the work that waited goes on.'),
+  });
   try {
     try {
       await store.init();

@@ -14,6 +14,7 @@ import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
 import { PendingRows, rowIdOf, type PendingRow } from './pendingRows';
 import { noStoreObserver, type StoreObserver } from './storeObserver';
+import { StoreOutage } from './storeOutage';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
 import {
@@ -143,6 +144,8 @@ export class TableTaskHubStore implements TaskHubStore {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private observer: StoreObserver = noStoreObserver;
+  /** Whether storage answers, as the store's and the engine's retries see it. */
+  readonly outage = new StoreOutage();
 
   constructor(
     connectionString: string,

@@ -1,3 +1,4 @@
+import type { StoreOutage } from './storeOutage';
 import type { HistoryEvent, ParentInstance, RuntimeStatus } from '../durable/history/historyEvent';
 
 /** What the host keeps about one orchestration instance (its current execution). */
@@ -64,6 +65,8 @@ export class InvalidContinuationTokenError extends Error {}
  */
 export interface TaskHubStore {
   readonly hubName: string;
+  /** Whether storage answers, as the retries of the host's work see it (told once per outage). */
+  readonly outage: StoreOutage;
   init(): Promise<void>;
   getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined>;
   getHistory(record: InstanceRecord): Promise<HistoryEvent[]>;
