@@ -42,6 +42,22 @@ function after(skip: number, matches: (r: Parameters<typeof appendBlock>[0]) => 
   return (r: Parameters<typeof appendBlock>[0]): boolean => matches(r) && ++seen > skip;
 }
 
+// First, while nothing else has committed: a checkpoint (a few seconds after a commit) starts a
+// new segment, which would hide a log that lost track of its blob's length.
+describe('an append whose reply was lost', () => {
+  it('is found in the blob, and later commits on an idle host still succeed', async () => {
+    const dropped = proxy.served['drop-reply'];
+    // Applied, reply lost; the appender's own retry then meets a 503.
+    proxy.inject({ kind: { type: 'drop-reply' }, matches: appendBlock });
+    proxy.inject({ kind: { type: 'status', status: 503 }, matches: appendBlock });
+    const first = await waitForStatus(await start('sequence', 'lost-reply', ['x']));
+    expect(proxy.served['drop-reply'] - dropped).toBe(1);
+    expect(first).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello x'] });
+    const later = await waitForStatus(await start('sequence', 'after-lost-reply', ['y']));
+    expect(later).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello y'] });
+  });
+});
+
 describe('a commit that storage refuses', () => {
   it('runs a new instance whose first episode could not commit (two 503s to its Append Block)', async () => {
     const served = proxy.served.status;
@@ -71,5 +87,23 @@ describe('a commit that storage refuses', () => {
     const status = await waitForStatus(await start('parent', 'refused-child'));
     expect(proxy.served.status - served).toBe(8);
     expect(status).toMatchObject({ runtimeStatus: 'Completed', output: { ok: { doubled: 42 } } });
+  });
+});
+
+describe('an outage', () => {
+  it('holds an orchestration started just before it, which completes after it; the host says so once each way', async () => {
+    const before = host.output().length;
+    const statusUrl = await start('sequence', 'through-outage', ['p', 'q', 'r']);
+    const outage = proxy.outage();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    outage.end();
+    const status = await waitForStatus(statusUrl);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello p', 'Hello q', 'Hello r'] });
+    // The checkpoint after the episodes commits runs a few seconds later, through the same proxy.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const said = host.output().slice(before);
+    expect(said.match(/Storage does not answer/g)).toHaveLength(1);
+    expect(said.match(/Storage answers again/g)).toHaveLength(1);
+    expect(said).not.toMatch(/will be retried/);
   });
 });
