@@ -681,10 +681,15 @@ export class TableTaskHubStore implements TaskHubStore {
     for (const id of commit.consumedMessageIds) {
       changes.push({ partitionKey, rowKey: rowKeys.message(record.instanceId, id), properties: null });
     }
+    for (const message of commit.sentMessages ?? []) {
+      const row = await this.messageRow(message);
+      if (row) changes.push(row);
+    }
     return changes;
   }
 
-  async addMessage(message: StoredMessage): Promise<void> {
+  /** The inbox row of a message; undefined when the inbox holds it already (the same message sent again). */
+  private async messageRow(message: StoredMessage): Promise<RowChange | undefined> {
     const row: TableEntity = {
       partitionKey: shardOf(message.instanceId),
       rowKey: rowKeys.message(message.instanceId, message.id),
@@ -692,12 +697,17 @@ export class TableTaskHubStore implements TaskHubStore {
       InstanceId: message.instanceId,
       MessageId: message.id,
     };
-    // The same message delivered twice (a resend after a crash) is there already.
     const logged = this.pending.get(row.partitionKey, row.rowKey);
     if (logged ? logged.change.properties !== null : this.tableMessages.has(rowIdOf(row.partitionKey, row.rowKey)))
-      return;
+      return undefined;
     await this.packText(message.instanceId, 'Event', JSON.stringify(message.event), row);
-    await this.append([rowChangeOf(row)]);
+    return rowChangeOf(row);
+  }
+
+  async addMessage(message: StoredMessage): Promise<void> {
+    // The same message delivered twice (a resend after a crash) is there already.
+    const row = await this.messageRow(message);
+    if (row) await this.append([row]);
   }
 
   async replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {

@@ -37,6 +37,11 @@ export interface EpisodeCommit {
   newHistory: HistoryEvent[];
   historyRow: { executionId: string; index: number };
   consumedMessageIds: string[];
+  /**
+   * Messages to other instances, stored in their inboxes by the same commit (an outbox): what an
+   * entity answers must not be lost between its commit and the answer's own write.
+   */
+  sentMessages?: StoredMessage[];
 }
 
 export interface InstanceQuery {

@@ -619,15 +619,22 @@ export class DurableEngine {
       this.deps.clock.now(),
     );
     const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
+    // An entity that a message goes to exists before the message can wait in its inbox.
+    for (const message of result.outgoing)
+      if (message.instanceId.startsWith('@')) await this.untilStored(() => this.ensureEntity(message.instanceId));
+    // What the batch sends is stored by its own commit: a request the entity ran is never run
+    // again (its id is remembered), so an answer lost after the commit would be lost for good.
     const etag = await this.deps.store.commitEpisode({
       record: result.record,
       etag: state.etag,
       newHistory: [],
       historyRow: { executionId: result.record.executionId, index: 0 },
       consumedMessageIds: consumedRows,
+      sentMessages: result.outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event })),
     });
     live.state = { record: result.record, etag, history: [] };
-    await this.sendAll(result.outgoing);
+    for (const message of result.outgoing)
+      this.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
   }
 
   /** Sends what a committed episode or entity batch sent, each message tried until it is stored. */

@@ -86,19 +86,21 @@ describe('random storage faults and a host kill', () => {
     let killed = false;
     const outages = [0.25, 0.6].map((share) => Date.now() + Math.floor(share * FAULTS_MS + random() * 2000));
     let started = 0;
+    const cuts: { end(): void }[] = [];
     while (Date.now() < until) {
       const batch = Array.from({ length: 3 }, () => started++);
       await Promise.all(batch.map((i) => startOne(`faulty-${seed}-${i}`, workload(i))));
       const due = outages.findIndex((at) => at <= Date.now());
       if (due >= 0) {
         outages.splice(due, 1);
-        faulty.outage(1000 + Math.floor(random() * 2500));
+        cuts.push(faulty.outage(1000 + Math.floor(random() * 2500)));
       }
       if (!killed && Date.now() >= killAt) {
         killed = true;
         await host.kill();
         // The restart itself meets no faults: a start-up that cannot reach storage is a start-up error.
         faulty.clear();
+        for (const cut of cuts) cut.end();
         host = await startHostProcess(APP, env);
         injectRandomFaults();
       }
@@ -137,6 +139,9 @@ describe('random storage faults and a host kill', () => {
       output: last.get(id)?.output,
       expected: work.expected,
     }));
+    const unfinished = finished.filter((f) => f.runtimeStatus !== 'Completed').map((f) => f.id);
+    // What the host said after its restart, to start from when a seed finds something.
+    if (unfinished.length > 0) console.log(`Unfinished: ${unfinished.join(', ')}\n${host.output().slice(-6000)}`);
     for (const { id, runtimeStatus, output, expected } of finished) {
       expect({ id, runtimeStatus }).toEqual({ id, runtimeStatus: 'Completed' });
       expect({ id, output }).toMatchObject({ id, output: expected });
