@@ -1,3 +1,5 @@
+import { isStorageFailure, type StoreOutage } from './storeOutage';
+
 /** The first wait after a failed store call; it doubles with each failure in a row. */
 const FIRST_MS = 250;
 /** Storage that is down for a while is asked again this often, not less. */
@@ -15,4 +17,27 @@ export function storeBackoffMs(failures: number, random: () => number = Math.ran
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `work` until storage takes it: a failure of storage itself (see `isStorageFailure`) is tried
+ * again with backoff, for as long as it lasts, and told to `outage`; any other error is the
+ * caller's. `stopped` ends the retries of a host that is stopping.
+ */
+export async function retryWhileStorageFails<T>(
+  work: () => Promise<T>,
+  options: { outage?: StoreOutage; stopped?: () => boolean } = {},
+): Promise<T> {
+  for (let failures = 0; ;) {
+    try {
+      const result = await work();
+      if (failures > 0) options.outage?.succeeded();
+      return result;
+    } catch (error) {
+      if (!isStorageFailure(error) || options.stopped?.()) throw error;
+      failures++;
+      options.outage?.failed(error);
+      await sleep(storeBackoffMs(failures));
+    }
+  }
 }

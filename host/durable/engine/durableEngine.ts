@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../../logging/hostLogger';
-import { sleep, storeBackoffMs } from '../../store/storeBackoff';
+import { retryWhileStorageFails, storeBackoffMs } from '../../store/storeBackoff';
 import { isStorageFailure } from '../../store/storeOutage';
 import {
   StoreConflictError,
@@ -582,19 +582,8 @@ export class DurableEngine {
    * Work that follows a commit (a message to another instance, a child to start) and must not be
    * lost with the episode already durable: tried until storage takes it.
    */
-  private async untilStored<T>(work: () => Promise<T>): Promise<T> {
-    for (let failures = 0; ;) {
-      try {
-        const result = await work();
-        if (failures > 0) this.deps.store.outage.succeeded();
-        return result;
-      } catch (error) {
-        if (!isStorageFailure(error) || this.stopping) throw error;
-        failures++;
-        this.deps.store.outage.failed(error);
-        await sleep(storeBackoffMs(failures));
-      }
-    }
+  private untilStored<T>(work: () => Promise<T>): Promise<T> {
+    return retryWhileStorageFails(work, { outage: this.deps.store.outage, stopped: () => this.stopping });
   }
 
   /**
