@@ -544,7 +544,13 @@ export class DurableEngine {
       if (error instanceof StoreConflictError && unsavedChild) {
         // A sub-orchestration id that exists already (a retried child reuses its id): start it
         // the careful way, which reads what is there first.
-        await this.untilStored(() => this.startChildCarefully(unsavedChild));
+        try {
+          await this.untilStored(() => this.startChildCarefully(unsavedChild));
+        } catch (failure) {
+          // Not started and not known to exist: the child's first episode tries again, which leads here again.
+          live.state = unsaved;
+          this.retryLater(live, failure);
+        }
         return;
       }
       if (error instanceof StoreConflictError) {
