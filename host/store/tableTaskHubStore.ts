@@ -311,6 +311,7 @@ export class TableTaskHubStore implements TaskHubStore {
   private checkpointInBackground(): void {
     void this.checkpoint().then(
       () => {
+        if (this.checkpointFailures > 0) this.outage.succeeded();
         this.checkpointFailures = 0;
       },
       (error: unknown) => {

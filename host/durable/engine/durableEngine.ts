@@ -301,7 +301,8 @@ export class DurableEngine {
   }
 
   private async recoverFromStore(): Promise<{ instances: number; messages: number }> {
-    const { records, messages } = await this.deps.store.findUnfinished();
+    // A storage failure while a start reads the store is waited out, not a reason to stop the host.
+    const { records, messages } = await this.untilStored(() => this.deps.store.findUnfinished());
     const unfinished = new Set(records.map((r) => r.value.instanceId));
     for (const { value: record, etag } of records) {
       const live = this.liveOf(record.instanceId);
@@ -309,7 +310,7 @@ export class DurableEngine {
         live.state = { record, etag, history: [] };
         continue;
       }
-      const history = await this.deps.store.getHistory(record);
+      const history = await this.untilStored(() => this.deps.store.getHistory(record));
       live.state = { record, etag, history };
       if (record.historyChunks === 0) {
         live.wake = true;
@@ -366,7 +367,9 @@ export class DurableEngine {
     const toStart: HistoryEvent[] = [];
     for (const created of open) {
       const childId = created.InstanceId ?? '';
-      const child = unfinished.has(childId) ? undefined : await this.deps.store.getInstance(childId);
+      const child = unfinished.has(childId)
+        ? undefined
+        : await this.untilStored(() => this.deps.store.getInstance(childId));
       const link = child?.value.parent;
       const answered =
         child !== undefined &&
