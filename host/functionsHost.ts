@@ -98,6 +98,11 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     );
   }
   if (config.providerSubstitution) logger.warn(config.providerSubstitution);
+  store.outage.listen({
+    down: (reason) =>
+      logger.warn(`Storage does not answer; the host keeps its work and retries it until storage is back: ${reason}`),
+    up: () => logger.info('Storage answers again; the work that waited goes on.'),
+  });
   try {
     try {
       await store.init();

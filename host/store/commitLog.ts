@@ -1,7 +1,9 @@
-import { RestError, type ContainerClient } from '@azure/storage-blob';
+import { RestError, type AppendBlobClient, type ContainerClient } from '@azure/storage-blob';
 import { commitLine, parseCommitLine, type RowChange } from './loggedRow';
 import { sharedKeyAppender, type Appender } from './sharedKeyAppend';
+import { sleep, storeBackoffMs } from './storeBackoff';
 import { noStoreObserver, type StoreObserver } from './storeObserver';
+import { StoreOutage } from './storeOutage';
 
 /** A block of an append blob holds at most 4 MiB (the long-standing limit; newer services allow more). */
 const MAX_BLOCK_BYTES = 4 * 1024 * 1024 - 1024;
@@ -22,6 +24,24 @@ function segmentName(segment: number): string {
 }
 
 /**
+ * Whether an append that failed this way may still succeed: no answer at all (a reset, a timeout),
+ * a transient status, or 412, which says the blob is not as long as this log thought (an earlier
+ * append landed without its answer) and is resolved by reading the blob. Anything else (no
+ * container, no permission, a sealed or full blob) is not storage being away.
+ */
+function mayStillSucceed(error: unknown): boolean {
+  if (!(error instanceof RestError)) return true;
+  const status = error.statusCode;
+  return status === undefined || status === 408 || status === 412 || status === 429 || status >= 500;
+}
+
+interface Segment {
+  appender: Appender;
+  client: AppendBlobClient;
+  number: number;
+}
+
+/**
  * The task hub's commit log: an append blob per segment, one line per commit, each line the row
  * changes of one commit. Commits that arrive while an append is in flight share the next append,
  * whichever instances they belong to (group commit); a commit is durable once its append is
@@ -31,17 +51,21 @@ function segmentName(segment: number): string {
 export class CommitLog {
   private readonly queue: Pending[] = [];
   private busy = false;
-  private current: Appender | undefined;
+  private current: Segment | undefined;
   private currentSegment = 0;
-  private switchTo: { appender: Appender; segment: number; done(): void } | undefined;
+  private switchTo: (Segment & { done(): void }) | undefined;
   /** Blocks appended to the current segment. */
   blocks = 0;
   /** Bytes in the current segment: where the next block must land (a retried append cannot land twice). */
   private offset = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Closing: a failed append fails its commits instead of waiting for storage to come back. */
+  private givingUp = false;
 
   /** Told of every append; the store sets it when the host plugs metrics in. */
   observer: StoreObserver = noStoreObserver;
+  /** Told when appends start failing and when they succeed again; the store sets it. */
+  outage = new StoreOutage();
 
   constructor(private readonly container: ContainerClient) {}
 
@@ -95,7 +119,7 @@ export class CommitLog {
       ((body, position) =>
         client.appendBlock(body, body.length, { conditions: { appendPosition: position } }).then(() => undefined));
     await new Promise<void>((done) => {
-      this.switchTo = { appender, segment, done };
+      this.switchTo = { appender, client, number: segment, done };
       if (!this.busy) this.switch();
     });
   }
@@ -104,8 +128,8 @@ export class CommitLog {
     const next = this.switchTo;
     if (!next) return;
     this.switchTo = undefined;
-    this.current = next.appender;
-    this.currentSegment = next.segment;
+    this.current = next;
+    this.currentSegment = next.number;
     this.blocks = 0;
     this.offset = 0;
     next.done();
@@ -162,6 +186,14 @@ export class CommitLog {
     }
   }
 
+  /**
+   * From now on an append that fails is not tried again: a host stopping during an outage stops.
+   * What it could not append was never acknowledged, so nothing acted on it.
+   */
+  stopRetrying(): void {
+    this.givingUp = true;
+  }
+
   /** Resolves when no append is queued or in flight. */
   drained(): Promise<void> {
     if (!this.busy && this.queue.length === 0) return Promise.resolve();
@@ -169,14 +201,64 @@ export class CommitLog {
   }
 
   private async write(body: Buffer): Promise<void> {
-    const append = this.current;
-    if (!append) throw new Error('The commit log has no open segment.');
+    const segment = this.current;
+    if (!segment) throw new Error('The commit log has no open segment.');
     // Only a single commit larger than a block is split; the reader skips it if a part is missing.
     for (let offset = 0; offset < body.length; offset += MAX_BLOCK_BYTES) {
-      const part = body.subarray(offset, Math.min(body.length, offset + MAX_BLOCK_BYTES));
-      await append(part, this.offset);
-      this.offset += part.length;
+      await this.appendUntilStored(segment, body.subarray(offset, Math.min(body.length, offset + MAX_BLOCK_BYTES)));
       this.blocks++;
     }
+  }
+
+  /**
+   * Appends one block at the end of the segment, trying again with backoff for as long as storage
+   * fails: a commit is never given up for an outage. After a failure nobody knows whether the
+   * block landed (the reply may be what was lost), so the blob is read before the next try: the
+   * block is found there, or the append goes again where the blob really ends.
+   */
+  private async appendUntilStored(segment: Segment, part: Buffer): Promise<void> {
+    for (let failures = 0; ;) {
+      try {
+        await segment.appender(part, this.offset);
+        this.offset += part.length;
+        this.outage.succeeded();
+        return;
+      } catch (error) {
+        if (!mayStillSucceed(error) || this.givingUp) throw error;
+        this.outage.failed(error);
+        failures++;
+      }
+      for (;;) {
+        await sleep(storeBackoffMs(failures));
+        try {
+          if (await this.landed(segment.client, part)) {
+            this.offset += part.length;
+            this.outage.succeeded();
+            return;
+          }
+          break;
+        } catch (error) {
+          if (!mayStillSucceed(error) || this.givingUp) throw error;
+          this.outage.failed(error);
+          failures++;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether `part` sits at this log's offset in the blob. When it does not, the offset moves to
+   * where the blob ends: bytes there that this log does not know of are a failed append's, a line
+   * the reader skips (every group starts on a new line).
+   */
+  private async landed(client: AppendBlobClient, part: Buffer): Promise<boolean> {
+    const length = (await client.getProperties()).contentLength ?? 0;
+    if (length === this.offset) return false;
+    if (length === this.offset + part.length) {
+      const there = await client.downloadToBuffer(this.offset, part.length);
+      if (there.equals(part)) return true;
+    }
+    this.offset = length;
+    return false;
   }
 }

@@ -89,15 +89,11 @@ export function sharedKeyAppender(client: AppendBlobClient): Appender | undefine
       await once(body, position);
     } catch (error) {
       // A dropped keep-alive connection or a transient answer: once more. If the first try did
-      // land, the block now sits at `position` and the retry is refused for its position (412).
+      // land, the retry is refused for its position (412), and the caller reads the blob to learn
+      // whether the block there is its own.
       const transient = !(error instanceof RestError) || TRANSIENT.has(error.statusCode ?? 0);
       if (!transient) throw error;
-      try {
-        await once(body, position);
-      } catch (again) {
-        if (again instanceof RestError && again.statusCode === 412) return;
-        throw again;
-      }
+      await once(body, position);
     }
   };
 }

@@ -13,7 +13,9 @@ import { chunkIndexOf, chunksIn, mergeHistoryRows } from './historyChunks';
 import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
 import { PendingRows, rowIdOf, type PendingRow } from './pendingRows';
+import { storeBackoffMs } from './storeBackoff';
 import { noStoreObserver, type StoreObserver } from './storeObserver';
+import { StoreOutage } from './storeOutage';
 import { ShardCommitter } from './shardCommitter';
 import { escapeId, odata, rowKeys, shardOf } from './tableKeys';
 import {
@@ -143,6 +145,10 @@ export class TableTaskHubStore implements TaskHubStore {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private observer: StoreObserver = noStoreObserver;
+  /** Checkpoints failed in a row: the next one waits longer. */
+  private checkpointFailures = 0;
+  /** Whether storage answers, as the store's and the engine's retries see it. */
+  readonly outage = new StoreOutage();
 
   constructor(
     connectionString: string,
@@ -162,6 +168,7 @@ export class TableTaskHubStore implements TaskHubStore {
     this.blobs = new PayloadBlobs(blobService.getContainerClient(`${hubName.toLowerCase()}-payloads`));
     const logContainer = blobService.getContainerClient(`${hubName.toLowerCase()}-log`);
     this.log = new CommitLog(logContainer);
+    this.log.outage = this.outage;
     this.ownership = new HubOwnership(logContainer, hubName);
     this.logContainer = logContainer;
   }
@@ -206,7 +213,9 @@ export class TableTaskHubStore implements TaskHubStore {
     clearTimeout(this.checkpointTimer);
     if (this.role === 'reader' || !this.opened) return;
     try {
-      // No append starts from here on; the ones already queued finish before the last checkpoint.
+      // No append starts from here on; the ones already queued finish before the last checkpoint,
+      // unless storage is away: then they fail, and a restart finds what the log holds.
+      this.log.stopRetrying();
       await this.log.drained();
       await this.checkpoint();
       // Everything is in the table: the open segment holds nothing a restart needs.
@@ -276,20 +285,41 @@ export class TableTaskHubStore implements TaskHubStore {
 
   private scheduleCheckpoint(): void {
     if (this.closed) return;
-    if (this.pending.size >= CHECKPOINT_ROWS || this.log.blocks >= MAX_SEGMENT_BLOCKS) {
+    if (
+      this.checkpointFailures === 0 &&
+      (this.pending.size >= CHECKPOINT_ROWS || this.log.blocks >= MAX_SEGMENT_BLOCKS)
+    ) {
       clearTimeout(this.checkpointTimer);
       this.checkpointTimer = undefined;
-      void this.checkpoint().catch(() => undefined);
+      this.checkpointInBackground();
       return;
     }
+    const delay = this.checkpointFailures === 0 ? CHECKPOINT_AFTER_MS : storeBackoffMs(this.checkpointFailures);
     this.checkpointTimer ??= setTimeout(() => {
       this.checkpointTimer = undefined;
-      void this.checkpoint().catch(() => {
-        if (this.pending.size > 0) this.scheduleCheckpoint();
-      });
-    }, CHECKPOINT_AFTER_MS);
+      this.checkpointInBackground();
+    }, delay);
     // The log is durable: a process that ends without closing the store loses nothing by not waiting.
     this.checkpointTimer.unref();
+  }
+
+  /**
+   * A checkpoint nobody waits for. One that fails is tried again with backoff, however long
+   * storage is away: on an idle host no later commit would ask for it, and the log would keep
+   * growing with every restart's reading of it.
+   */
+  private checkpointInBackground(): void {
+    void this.checkpoint().then(
+      () => {
+        if (this.checkpointFailures > 0) this.outage.succeeded();
+        this.checkpointFailures = 0;
+      },
+      (error: unknown) => {
+        this.checkpointFailures++;
+        this.outage.failed(error);
+        if (this.pending.size > 0 || this.sealedSegments.length > 0) this.scheduleCheckpoint();
+      },
+    );
   }
 
   /**
@@ -652,10 +682,15 @@ export class TableTaskHubStore implements TaskHubStore {
     for (const id of commit.consumedMessageIds) {
       changes.push({ partitionKey, rowKey: rowKeys.message(record.instanceId, id), properties: null });
     }
+    for (const message of commit.sentMessages ?? []) {
+      const row = await this.messageRow(message);
+      if (row) changes.push(row);
+    }
     return changes;
   }
 
-  async addMessage(message: StoredMessage): Promise<void> {
+  /** The inbox row of a message; undefined when the inbox holds it already (the same message sent again). */
+  private async messageRow(message: StoredMessage): Promise<RowChange | undefined> {
     const row: TableEntity = {
       partitionKey: shardOf(message.instanceId),
       rowKey: rowKeys.message(message.instanceId, message.id),
@@ -663,12 +698,17 @@ export class TableTaskHubStore implements TaskHubStore {
       InstanceId: message.instanceId,
       MessageId: message.id,
     };
-    // The same message delivered twice (a resend after a crash) is there already.
     const logged = this.pending.get(row.partitionKey, row.rowKey);
     if (logged ? logged.change.properties !== null : this.tableMessages.has(rowIdOf(row.partitionKey, row.rowKey)))
-      return;
+      return undefined;
     await this.packText(message.instanceId, 'Event', JSON.stringify(message.event), row);
-    await this.append([rowChangeOf(row)]);
+    return rowChangeOf(row);
+  }
+
+  async addMessage(message: StoredMessage): Promise<void> {
+    // The same message delivered twice (a resend after a crash) is there already.
+    const row = await this.messageRow(message);
+    if (row) await this.append([row]);
   }
 
   async replaceHistory(record: InstanceRecord, etag: string, history: HistoryEvent[]): Promise<string> {

@@ -1,3 +1,4 @@
+import type { StoreOutage } from './storeOutage';
 import type { HistoryEvent, ParentInstance, RuntimeStatus } from '../durable/history/historyEvent';
 
 /** What the host keeps about one orchestration instance (its current execution). */
@@ -36,6 +37,11 @@ export interface EpisodeCommit {
   newHistory: HistoryEvent[];
   historyRow: { executionId: string; index: number };
   consumedMessageIds: string[];
+  /**
+   * Messages to other instances, stored in their inboxes by the same commit (an outbox): what an
+   * entity answers must not be lost between its commit and the answer's own write.
+   */
+  sentMessages?: StoredMessage[];
 }
 
 export interface InstanceQuery {
@@ -64,6 +70,8 @@ export class InvalidContinuationTokenError extends Error {}
  */
 export interface TaskHubStore {
   readonly hubName: string;
+  /** Whether storage answers, as the retries of the host's work see it (told once per outage). */
+  readonly outage: StoreOutage;
   init(): Promise<void>;
   getInstance(instanceId: string): Promise<Versioned<InstanceRecord> | undefined>;
   getHistory(record: InstanceRecord): Promise<HistoryEvent[]>;

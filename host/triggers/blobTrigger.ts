@@ -3,6 +3,7 @@ import type { RpcTypedData } from '../app/invokeFunction';
 import { encodeQueueMessage } from '../bindings/queueMessageText';
 import type { Blobs, BlobVersion } from '../storageServices/blobs';
 import type { Queues } from '../storageServices/queues';
+import { retryWhileStorageFails } from '../store/storeBackoff';
 import type { BlobPathPattern } from './blobPathPattern';
 import { failureLine, type TriggerInvocations } from './triggerInvocations';
 
@@ -89,7 +90,15 @@ export class BlobListener {
       const key = this.receiptPath(version);
       if (!params || this.known.has(key)) continue;
       this.known.add(key);
-      if (await this.blobs.exists(hostConnectionString, key)) continue;
+      let receipted: boolean;
+      try {
+        receipted = await this.blobs.exists(hostConnectionString, key);
+      } catch (error) {
+        // Not known to be done: the next scan asks again.
+        this.known.delete(key);
+        throw error;
+      }
+      if (receipted) continue;
       runs.push(this.invocations.tracker.track(() => this.run(version, params, key)));
     }
     await Promise.all(runs);
@@ -98,9 +107,17 @@ export class BlobListener {
   private async run(version: BlobVersion, params: Record<string, string>, receipt: string): Promise<void> {
     const { fn, pattern, connectionString, hostConnectionString, maxDequeueCount } = this.options;
     const blobPath = `${pattern.container}/${version.name}`;
+    let content: Buffer | undefined;
     try {
-      const content = await this.blobs.read(connectionString, blobPath);
-      if (content === undefined) return; // deleted since the listing
+      content = await this.bookkeeping(() => this.blobs.read(connectionString, blobPath));
+    } catch (error) {
+      // Storage, not the function, failed (or the host stops): the next scan tries again.
+      this.known.delete(receipt);
+      this.invocations.logger.warn(`Function '${fn.name}': cannot read blob '${blobPath}' (${String(error)}).`);
+      return;
+    }
+    if (content === undefined) return; // deleted since the listing
+    try {
       const metadata: Record<string, RpcTypedData> = {
         BlobTrigger: { string: blobPath },
         Uri: { string: this.blobs.url(connectionString, blobPath) },
@@ -119,7 +136,6 @@ export class BlobListener {
         trigger: { bytes: content },
         triggerMetadata: metadata,
       });
-      await this.blobs.write(hostConnectionString, receipt, Buffer.alloc(0));
     } catch (error) {
       this.invocations.logger.error(failureLine(fn, error));
       const attempts = (this.failures.get(receipt) ?? 0) + 1;
@@ -139,10 +155,25 @@ export class BlobListener {
         BlobName: version.name,
         ETag: version.etag,
       };
-      await this.queues
-        .send(hostConnectionString, BLOB_POISON_QUEUE, encodeQueueMessage(JSON.stringify(poison)))
-        .then(() => this.blobs.write(hostConnectionString, receipt, Buffer.alloc(0)))
+      await this.bookkeeping(() =>
+        this.queues.send(hostConnectionString, BLOB_POISON_QUEUE, encodeQueueMessage(JSON.stringify(poison))),
+      )
+        .then(() => this.writeReceipt(receipt))
         .catch((failure: unknown) => this.invocations.logger.warn(`Function '${fn.name}': ${String(failure)}`));
+      return;
     }
+    // The function succeeded: its receipt is tried until stored (a storage failure here is not
+    // one of the function's attempts, and a missing receipt would run it again at the next start).
+    await this.writeReceipt(receipt).catch((failure: unknown) =>
+      this.invocations.logger.warn(`Function '${fn.name}': no receipt for '${blobPath}' (${String(failure)}).`),
+    );
+  }
+
+  private writeReceipt(receipt: string): Promise<void> {
+    return this.bookkeeping(() => this.blobs.write(this.options.hostConnectionString, receipt, Buffer.alloc(0)));
+  }
+
+  private bookkeeping<T>(work: () => Promise<T>): Promise<T> {
+    return retryWhileStorageFails(work, { stopped: () => this.stopped });
   }
 }

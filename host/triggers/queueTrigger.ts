@@ -2,6 +2,7 @@ import type { RegisteredFunction } from '../app/functionRegistry';
 import type { RpcTypedData } from '../app/invokeFunction';
 import { decodeQueueMessage } from '../bindings/queueMessageText';
 import type { Queues, ReceivedMessage } from '../storageServices/queues';
+import { retryWhileStorageFails } from '../store/storeBackoff';
 import type { QueueOptions } from './queueOptions';
 import { failureLine, type TriggerInvocations } from './triggerInvocations';
 
@@ -141,17 +142,22 @@ export class QueueListener {
         succeeded = false;
         logger.error(failureLine(this.fn, error));
       }
-      if (succeeded) await this.queues.delete(this.connectionString, this.queueName, message);
+      // Storage failing here is not the function failing: the bookkeeping is tried until it is
+      // stored (a delete that never lands would run a function that succeeded again).
+      if (succeeded) await this.bookkeeping(() => this.queues.delete(this.connectionString, this.queueName, message));
       else if (message.dequeueCount >= this.options.maxDequeueCount) await this.poison(message);
       else
-        await this.queues.release(
-          this.connectionString,
-          this.queueName,
-          message,
-          Math.round(this.options.visibilityTimeoutMs / 1000),
+        await this.bookkeeping(() =>
+          this.queues.release(
+            this.connectionString,
+            this.queueName,
+            message,
+            Math.round(this.options.visibilityTimeoutMs / 1000),
+          ),
         );
     } catch (error) {
-      // A storage call failed: the message reappears after its visibility timeout and is retried.
+      // A storage call failed for good (or the host stops): the message reappears after its
+      // visibility timeout and is retried.
       logger.warn(`Function '${this.fn.name}': message ${message.messageId}: ${String(error)}`);
     }
   }
@@ -162,7 +168,11 @@ export class QueueListener {
       `Function '${this.fn.name}': message ${message.messageId} has reached MaxDequeueCount of ${this.options.maxDequeueCount}. Moving message to queue '${poisonQueue}'.`,
     );
     // The stored text moves as it is (still base64 when it was), as the extension copies it.
-    await this.queues.send(this.connectionString, poisonQueue, message.messageText);
-    await this.queues.delete(this.connectionString, this.queueName, message);
+    await this.bookkeeping(() => this.queues.send(this.connectionString, poisonQueue, message.messageText));
+    await this.bookkeeping(() => this.queues.delete(this.connectionString, this.queueName, message));
+  }
+
+  private bookkeeping(work: () => Promise<void>): Promise<void> {
+    return retryWhileStorageFails(work, { stopped: () => this.stopped });
   }
 }

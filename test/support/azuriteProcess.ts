@@ -4,6 +4,8 @@ import { developmentConnectionString, startAzurite, stopProcess } from '../../ho
 
 export interface RunningAzurite {
   connectionString: string;
+  /** Where Azurite listens (a fault proxy forwards here). */
+  ports: { blob: number; queue: number; table: number };
   stop(): Promise<void>;
   child: ChildProcess;
 }
@@ -11,5 +13,5 @@ export interface RunningAzurite {
 /** A real Azurite of our own, in memory, on free ports: each test file gets a clean store. */
 export async function startTestAzurite(): Promise<RunningAzurite> {
   const { child, ports } = await startAzurite({ location: undefined, searchFrom: [path.resolve(__dirname, '../..')] });
-  return { child, connectionString: developmentConnectionString(ports), stop: () => stopProcess(child) };
+  return { child, ports, connectionString: developmentConnectionString(ports), stop: () => stopProcess(child) };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../../logging/hostLogger';
+import { retryWhileStorageFails, storeBackoffMs } from '../../store/storeBackoff';
+import { isStorageFailure } from '../../store/storeOutage';
 import {
   StoreConflictError,
   type InstanceQuery,
@@ -41,6 +43,10 @@ interface LiveInstance {
   scheduled: boolean;
   /** The last episode could consume nothing (suspended): wait for a new message before trying again. */
   stalled: boolean;
+  /** Episodes that failed in a row; the next try waits longer. */
+  failures: number;
+  /** Set while the instance waits to try a failed episode again; it is not scheduled meanwhile. */
+  retryTimer: NodeJS.Timeout | undefined;
 }
 
 export interface StartRequest {
@@ -92,6 +98,8 @@ export class DurableEngine {
   private readonly live = new Map<string, LiveInstance>();
   private readonly ready: LiveInstance[] = [];
   private activeEpisodes = 0;
+  /** Instances waiting out the backoff after a failed episode. */
+  private retrying = 0;
   private stopping = false;
   /**
    * While recovery loads what the store holds, no episode runs: an episode committing meanwhile
@@ -249,7 +257,11 @@ export class DurableEngine {
   /** No episode runs or waits and no activity is in flight: only timers or outside events can move anything. */
   isIdle(): boolean {
     return (
-      !this.recovering && this.activeEpisodes === 0 && this.ready.length === 0 && this.deps.activities.inFlight === 0
+      !this.recovering &&
+      this.activeEpisodes === 0 &&
+      this.retrying === 0 &&
+      this.ready.length === 0 &&
+      this.deps.activities.inFlight === 0
     );
   }
 
@@ -284,7 +296,8 @@ export class DurableEngine {
   }
 
   private async recoverFromStore(): Promise<{ instances: number; messages: number }> {
-    const { records, messages } = await this.deps.store.findUnfinished();
+    // A storage failure while a start reads the store is waited out, not a reason to stop the host.
+    const { records, messages } = await this.untilStored(() => this.deps.store.findUnfinished());
     const unfinished = new Set(records.map((r) => r.value.instanceId));
     for (const { value: record, etag } of records) {
       const live = this.liveOf(record.instanceId);
@@ -292,7 +305,7 @@ export class DurableEngine {
         live.state = { record, etag, history: [] };
         continue;
       }
-      const history = await this.deps.store.getHistory(record);
+      const history = await this.untilStored(() => this.deps.store.getHistory(record));
       live.state = { record, etag, history };
       if (record.historyChunks === 0) {
         live.wake = true;
@@ -351,7 +364,9 @@ export class DurableEngine {
     const toStart: HistoryEvent[] = [];
     for (const created of open) {
       const childId = created.InstanceId ?? '';
-      const child = unfinished.has(childId) ? undefined : await this.deps.store.getInstance(childId);
+      const child = unfinished.has(childId)
+        ? undefined
+        : await this.untilStored(() => this.deps.store.getInstance(childId));
       const link = child?.value.parent;
       const answered =
         child !== undefined &&
@@ -378,6 +393,8 @@ export class DurableEngine {
         running: false,
         scheduled: false,
         stalled: false,
+        failures: 0,
+        retryTimer: undefined,
       };
       this.live.set(instanceId, live);
     }
@@ -404,7 +421,13 @@ export class DurableEngine {
   }
 
   private schedule(live: LiveInstance): void {
-    if (live.running || live.scheduled || (!live.wake && (live.queue.length === 0 || live.stalled))) return;
+    if (
+      live.running ||
+      live.scheduled ||
+      live.retryTimer !== undefined ||
+      (!live.wake && (live.queue.length === 0 || live.stalled))
+    )
+      return;
     live.scheduled = true;
     this.ready.push(live);
     this.pump();
@@ -425,7 +448,8 @@ export class DurableEngine {
       void this.runEpisode(live).finally(() => {
         live.running = false;
         this.activeEpisodes--;
-        if (live.state === undefined && live.queue.length === 0) this.live.delete(live.id);
+        if (live.state === undefined && live.queue.length === 0 && !live.wake && live.retryTimer === undefined)
+          this.live.delete(live.id);
         this.schedule(live);
         this.pump();
         if (this.activeEpisodes === 0 && this.ready.length === 0) this.deps.timers.quiet();
@@ -435,6 +459,9 @@ export class DurableEngine {
 
   private async runEpisode(live: LiveInstance): Promise<void> {
     const batch = live.queue.splice(0);
+    // What makes a new or continued-as-new execution run is `wake`, not a message: a failed
+    // episode must give it back, or nothing would run the execution again.
+    const woken = live.wake;
     live.wake = false;
     try {
       if (!live.state) {
@@ -507,25 +534,62 @@ export class DurableEngine {
         if (record.parent) this.notifyParent(record);
         if (live.queue.length === 0) live.state = undefined;
       }
+      live.failures = 0;
     } catch (error) {
-      const unsavedChild = live.state?.etag === undefined ? live.state?.record : undefined;
+      const unsaved = live.state?.etag === undefined ? live.state : undefined;
+      const unsavedChild = unsaved?.record.parent && unsaved.record.historyChunks === 0 ? unsaved.record : undefined;
       live.queue.unshift(...batch);
+      if (woken) live.wake = true;
       live.state = undefined;
-      if (error instanceof StoreConflictError && unsavedChild?.parent && unsavedChild.historyChunks === 0) {
+      if (error instanceof StoreConflictError && unsavedChild) {
         // A sub-orchestration id that exists already (a retried child reuses its id): start it
         // the careful way, which reads what is there first.
-        await this.startChildCarefully(unsavedChild);
+        try {
+          await this.untilStored(() => this.startChildCarefully(unsavedChild));
+        } catch (failure) {
+          // Not started and not known to exist: the child's first episode tries again, which leads here again.
+          live.state = unsaved;
+          this.retryLater(live, failure);
+        }
         return;
       }
       if (error instanceof StoreConflictError) {
         this.deps.logger.warn(`Instance ${live.id} changed in storage while it ran; reloading it. (${error.message})`);
         return;
       }
-      this.deps.logger.error(
-        `Episode of ${live.id} failed and will be retried: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A child not written yet exists only here (its parent's history names it): the retry needs it.
+      if (unsavedChild) live.state = unsaved;
+      this.retryLater(live, error);
     }
+  }
+
+  /**
+   * Runs the instance again after a failed episode, from what it last committed, once a backoff
+   * has passed (longer with each failure in a row), the way the Azure Storage provider abandons a
+   * work item and sees it again: an episode is never dropped, however long storage is away.
+   */
+  private retryLater(live: LiveInstance, error: unknown): void {
+    live.failures++;
+    const delay = storeBackoffMs(live.failures);
+    if (isStorageFailure(error)) this.deps.store.outage.failed(error);
+    else
+      this.deps.logger.error(
+        `Episode of ${live.id} failed and will be retried in ${delay} ms: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    this.retrying++;
+    live.retryTimer = setTimeout(() => {
+      live.retryTimer = undefined;
+      this.retrying--;
+      this.schedule(live);
+    }, delay);
+  }
+
+  /**
+   * Work that follows a commit (a message to another instance, a child to start) and must not be
+   * lost with the episode already durable: tried until storage takes it.
+   */
+  private untilStored<T>(work: () => Promise<T>): Promise<T> {
+    return retryWhileStorageFails(work, { outage: this.deps.store.outage, stopped: () => this.stopping });
   }
 
   /**
@@ -550,21 +614,29 @@ export class DurableEngine {
       this.deps.clock.now(),
     );
     const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
+    // An entity that a message goes to exists before the message can wait in its inbox.
+    for (const message of result.outgoing)
+      if (message.instanceId.startsWith('@')) await this.untilStored(() => this.ensureEntity(message.instanceId));
+    // What the batch sends is stored by its own commit: a request the entity ran is never run
+    // again (its id is remembered), so an answer lost after the commit would be lost for good.
     const etag = await this.deps.store.commitEpisode({
       record: result.record,
       etag: state.etag,
       newHistory: [],
       historyRow: { executionId: result.record.executionId, index: 0 },
       consumedMessageIds: consumedRows,
+      sentMessages: result.outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event })),
     });
     live.state = { record: result.record, etag, history: [] };
-    await this.sendAll(result.outgoing);
+    for (const message of result.outgoing)
+      this.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
   }
 
+  /** Sends what a committed episode or entity batch sent, each message tried until it is stored. */
   private async sendAll(messages: OutgoingMessage[]): Promise<void> {
     for (const message of messages) {
-      if (message.instanceId.startsWith('@')) await this.ensureEntity(message.instanceId);
-      await this.sendMessage(message.instanceId, message.event, message.messageId);
+      if (message.instanceId.startsWith('@')) await this.untilStored(() => this.ensureEntity(message.instanceId));
+      await this.untilStored(() => this.sendMessage(message.instanceId, message.event, message.messageId));
     }
   }
 
@@ -628,7 +700,7 @@ export class DurableEngine {
           break;
         }
         case 'subOrchestration':
-          await this.startChild(record, item);
+          await this.untilStored(() => this.startChild(record, item));
           break;
         case 'entityMessage':
           await this.sendAll([

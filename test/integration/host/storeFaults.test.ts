@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
+import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
+import { appendBlock, startStorageFaultProxy, type StorageFaultProxy } from '../../support/storageFaultProxy';
+
+// Storage that fails under the host (through a real proxy in front of a real Azurite): whatever
+// a failed store call interrupts runs again from what was committed, without a restart.
+const APP = path.resolve(__dirname, '../../fixtures/apps/durableFeatures');
+let azurite: RunningAzurite;
+let proxy: StorageFaultProxy;
+let host: HostProcess;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  proxy = await startStorageFaultProxy(azurite.ports);
+  host = await startHostProcess(APP, { AzureWebJobsStorage: proxy.connectionString });
+});
+
+afterEach(() => {
+  proxy.clear();
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await proxy?.stop();
+  await azurite?.stop();
+});
+
+async function start(name: string, instanceId: string, input?: unknown): Promise<string> {
+  const response = await fetch(`${host.url}/runtime/webhooks/durabletask/orchestrators/${name}/${instanceId}`, {
+    method: 'POST',
+    body: input === undefined ? '' : JSON.stringify(input),
+  });
+  expect(response.status).toBe(202);
+  return `${host.url}/runtime/webhooks/durabletask/instances/${instanceId}`;
+}
+
+/** Matches the requests after the first `skip` that `matches` accepts. */
+function after(skip: number, matches: (r: Parameters<typeof appendBlock>[0]) => boolean) {
+  let seen = 0;
+  return (r: Parameters<typeof appendBlock>[0]): boolean => matches(r) && ++seen > skip;
+}
+
+// First, while nothing else has committed: a checkpoint (a few seconds after a commit) starts a
+// new segment, which would hide a log that lost track of its blob's length.
+describe('an append whose reply was lost', () => {
+  it('is found in the blob, and later commits on an idle host still succeed', async () => {
+    const dropped = proxy.served['drop-reply'];
+    // Applied, reply lost; the appender's own retry then meets a 503.
+    proxy.inject({ kind: { type: 'drop-reply' }, matches: appendBlock });
+    proxy.inject({ kind: { type: 'status', status: 503 }, matches: appendBlock });
+    const first = await waitForStatus(await start('sequence', 'lost-reply', ['x']));
+    expect(proxy.served['drop-reply'] - dropped).toBe(1);
+    expect(first).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello x'] });
+    const later = await waitForStatus(await start('sequence', 'after-lost-reply', ['y']));
+    expect(later).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello y'] });
+  });
+});
+
+describe('a commit that storage refuses', () => {
+  it('runs a new instance whose first episode could not commit (two 503s to its Append Block)', async () => {
+    const served = proxy.served.status;
+    proxy.inject({ kind: { type: 'status', status: 503 }, times: 2, matches: appendBlock });
+    const status = await waitForStatus(await start('sequence', 'refused-first', ['a', 'b']));
+    expect(proxy.served.status - served).toBe(2);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello a', 'Hello b'] });
+  });
+
+  it('runs a continued-as-new execution whose first episode could not commit', async () => {
+    const served = proxy.served.status;
+    // The first execution's episode commits; the next execution's cannot, at first.
+    proxy.inject({ kind: { type: 'status', status: 503 }, times: 2, matches: after(1, appendBlock) });
+    const status = await waitForStatus(await start('countUp', 'refused-continued', 0));
+    expect(proxy.served.status - served).toBe(2);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 3 });
+  });
+
+  it('runs a sub-orchestration whose first episode could not read the table', async () => {
+    const served = proxy.served.status;
+    // The child's first commit asks the table whether its id is taken: every try of that read fails.
+    proxy.inject({
+      kind: { type: 'status', status: 503 },
+      times: 8,
+      matches: (r) => r.service === 'table' && r.method === 'GET' && r.path.includes('refused-child-child'),
+    });
+    const status = await waitForStatus(await start('parent', 'refused-child'));
+    expect(proxy.served.status - served).toBe(8);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: { ok: { doubled: 42 } } });
+  });
+});
+
+describe('an outage', () => {
+  it('holds an orchestration started just before it, which completes after it; the host says so once each way', async () => {
+    const before = host.output().length;
+    const statusUrl = await start('sequence', 'through-outage', ['p', 'q', 'r']);
+    const outage = proxy.outage();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    outage.end();
+    const status = await waitForStatus(statusUrl);
+    expect(status).toMatchObject({ runtimeStatus: 'Completed', output: ['Hello p', 'Hello q', 'Hello r'] });
+    // The checkpoint after the episodes commits runs a few seconds later, through the same proxy.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const said = host.output().slice(before);
+    expect(said.match(/Storage does not answer/g)).toHaveLength(1);
+    expect(said.match(/Storage answers again/g)).toHaveLength(1);
+    expect(said).not.toMatch(/will be retried/);
+  });
+});
