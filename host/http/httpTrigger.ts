@@ -88,9 +88,12 @@ export function registerHttpTriggers(
         throw new HttpProblem(404, `No function or route matches ${String(req.method)} ${url.pathname}.`);
       const method = (req.method ?? 'GET').toUpperCase();
       // The Functions host hands the worker a body only when Content-Length is above zero, whatever
-      // the method (a chunked body is not read either); @azure/functions up to 4.16.2 throws on a
-      // GET or HEAD request that carries a body, even an empty one.
-      const bytes = Number(req.headers['content-length'] ?? 0) > 0 ? await body() : undefined;
+      // the method (a chunked body is not passed on either); @azure/functions up to 4.16.2 throws on
+      // a GET or HEAD request that carries a body, even an empty one. A chunked body is still read
+      // to its end, so one over the size limit is refused (413) rather than left unread.
+      const declared = Number(req.headers['content-length'] ?? 0) > 0;
+      if (!declared && req.headers['transfer-encoding'] !== undefined) await body();
+      const bytes = declared ? await body() : undefined;
       const requestOrigin = `http://${req.headers.host ?? 'localhost'}`;
       const trigger: RpcTypedData = {
         http: {
