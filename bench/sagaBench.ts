@@ -158,7 +158,10 @@ function breakdown(before: HistogramTotals, after: HistogramTotals, sagas: numbe
     .join(', ');
 }
 
-/** CPU time a process has used so far (Linux /proc; clock ticks are 10 ms there), or NaN elsewhere. */
+/**
+ * CPU time a process has used so far (Linux /proc; clock ticks are 10 ms there), or NaN elsewhere.
+ * /proc/<pid>/stat sums every thread of the process: the host's language worker threads count.
+ */
 function cpuMsOf(pid: number | undefined): number {
   try {
     const fields = fs
@@ -225,17 +228,24 @@ function ceiling(allMs: number, floorPerSecond: number): string {
 
 /** Where the loaded run's host CPU went: the profile's samples within the run, per saga, by component. */
 function hostCpuByComponent(profileDir: string, fromUs: number, toUs: number, sagas: number): string {
-  const file = fs.readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-  if (file === undefined) return `no CPU profile was written to ${profileDir}`;
-  const profile = JSON.parse(fs.readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
-  const components = cpuByComponent(profile, ROOT, fromUs, toUs);
+  // --cpu-prof writes one profile per thread: the host's and each language worker's. Their clocks
+  // are the process's one monotonic clock, so the run's window applies to each.
+  const files = fs.readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+  if (files.length === 0) return `no CPU profile was written to ${profileDir}`;
+  const byComponent = new Map<string, number>();
+  for (const file of files) {
+    const profile = JSON.parse(fs.readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
+    for (const { component, ms } of cpuByComponent(profile, ROOT, fromUs, toUs))
+      byComponent.set(component, (byComponent.get(component) ?? 0) + ms);
+  }
+  const components = [...byComponent].map(([component, ms]) => ({ component, ms })).sort((a, b) => b.ms - a.ms);
   const total = components.reduce((sum, c) => sum + c.ms, 0);
   const shown = components.slice(0, 18);
   const rest = components.slice(shown.length).reduce((sum, c) => sum + c.ms, 0);
   const row = (label: string, ms: number): string =>
     `  ${(ms / sagas).toFixed(2).padStart(6)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${label}`;
   return [
-    `host CPU per saga by component (loaded, profiled, so slower than above): ${(total / sagas).toFixed(1)} ms; profile in ${profileDir}`,
+    `host CPU per saga by component, its language worker threads included (loaded, profiled, so slower than above): ${(total / sagas).toFixed(1)} ms; ${files.length} thread profile(s) in ${profileDir}`,
     ...shown.map((c) => row(c.component, c.ms)),
     ...(rest > 0 ? [row(`${components.length - shown.length} more`, rest)] : []),
   ].join('\n');

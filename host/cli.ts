@@ -50,22 +50,26 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    let failed: (() => void) | undefined;
+    const stoppedOnItsOwn = new Promise<number>((resolve) => (failed = () => resolve(1)));
     const host = await startFunctionsHost({
       appDir,
       port,
       inMemoryStorage: values['in-memory'],
       timeSkipping: values['time-skipping'],
       logger: consoleLogger(values.verbose),
+      // The host already said why in one line (its language workers kept failing).
+      onFailed: () => failed?.(),
     });
-    await new Promise<void>((resolve) => {
+    const stoppedBySignal = new Promise<number>((resolve) => {
       const shutdown = (): void => {
         console.log('Stopping: in-flight work finishes or stays durable for the next start…');
-        void host.stop().then(resolve);
+        void host.stop().then(() => resolve(0));
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
-    return 0;
+    return await Promise.race([stoppedBySignal, stoppedOnItsOwn]);
   } catch (error) {
     // One line whatever failed: a start-up failure is read by a person at a terminal, not debugged
     // from a stack (StartupErrors already name the file and setting).

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { functionErrorLine } from './app/functionErrors';
 import { FunctionRegistry, type RegisteredFunction } from './app/functionRegistry';
-import { FunctionInvoker } from './app/invokeFunction';
-import { loadApp } from './app/loadApp';
+import { FunctionInvoker, functionLogWriter } from './app/invokeFunction';
 import { attachStorage } from './azurite';
 import { loadHostConfig, type HostConfig, type HostFlags } from './config/hostConfig';
 import { StartupError } from './config/startupError';
@@ -23,6 +22,8 @@ import { TableTaskHubStore } from './store/tableTaskHubStore';
 import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
+import { workerCount } from './worker/workerCount';
+import { WorkerPool } from './worker/workerPool';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -31,6 +32,11 @@ export interface HostOptions extends HostFlags {
    * (orchestrations' currentUtcDateTime follows it). Off by default.
    */
   timeSkipping?: boolean;
+  /**
+   * The host stopped on its own: its language workers kept failing (3 × the worker count errors
+   * without a 30-minute quiet gap). The CLI exits non-zero.
+   */
+  onFailed?: () => void;
 }
 
 export interface RunningHost {
@@ -103,6 +109,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       logger.warn(`Storage does not answer; the host keeps its work and retries it until storage is back: ${reason}`),
     up: () => logger.info('Storage answers again; the work that waited goes on.'),
   });
+  let workers: WorkerPool | undefined;
   try {
     try {
       await store.init();
@@ -110,14 +117,27 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       if (error instanceof TaskHubInUseError) throw new StartupError(error.message);
       throw new StartupError(`Azure Storage does not answer (${(error as Error).message}); is Azurite running?`);
     }
-    const registrations = loadApp(config.appDir, config.packageMain);
-    registrations.systemLog = (level, message) => {
-      if (level === 'error') logger.error(message);
-      else if (level === 'warning') logger.warn(message);
-      else logger.debug(message);
-    };
-    const registry = new FunctionRegistry(registrations, config.extensionBundle);
-    const invoker = new FunctionInvoker(registrations, logger, config.logLevels);
+    // App code runs in language workers beside the host, as on Azure: a stray rejection or a
+    // process.exit() in a function ends its worker, never the host.
+    let stop = async (): Promise<void> => workers?.stop();
+    const { pool, functions } = await WorkerPool.start({
+      start: { appDir: config.appDir, main: config.packageMain },
+      count: workerCount(process.env),
+      logger,
+      functionLog: functionLogWriter(logger, config.logLevels),
+      onGiveUp: () => {
+        void stop().then(() => {
+          if (options.onFailed) options.onFailed();
+          else process.exitCode = 1;
+        });
+      },
+    });
+    const registry = new FunctionRegistry(
+      { functions: functions.map((metadata) => ({ metadata })) },
+      config.extensionBundle,
+    );
+    workers = pool;
+    const invoker = new FunctionInvoker(pool, logger);
 
     let isIdle = (): boolean => false;
     const timers = new TimerScheduler(
@@ -143,7 +163,6 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     });
     // Partial host startup, as the Functions host does it: the functions in error are named, the rest run.
     for (const { name, reason } of registry.errors()) logger.error(functionErrorLine(name, reason));
-    await invoker.runAppStartHooks(config.appDir);
     let engineRef: DurableEngine | undefined;
     let activitiesRef: ActivityRunner | undefined;
     const metrics: HostMetrics = new HostMetrics({
@@ -209,32 +228,34 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
         `\nHost started (task hub ${config.hubName}, app ${path.relative(process.cwd(), config.appDir) || '.'}). Listening on http://${config.bindAddress}:${port}`,
     );
 
-    let stopped = false;
-    return {
-      config,
-      port,
-      url: `http://127.0.0.1:${port}`,
-      engine,
-      functions: registry.all(),
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
+    let stopping: Promise<void> | undefined;
+    stop = () => {
+      stopping ??= (async () => {
         // Trigger invocations may still call the durable client, which this server answers.
         await triggers.stop();
         await server.close();
         await engine.stop();
-        await invoker
-          .runAppTerminateHooks()
-          .catch((error: unknown) => logger.warn(`An appTerminate hook failed: ${String(error)}`));
+        // Each worker runs the app's appTerminate hooks before it ends.
+        await pool.stop();
         await store
           .close()
           .catch((error: unknown) =>
             logger.warn(`The task hub's last checkpoint failed; the next start applies its log: ${String(error)}`),
           );
         await storage.stop();
-      },
+      })();
+      return stopping;
+    };
+    return {
+      config,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      engine,
+      functions: registry.all(),
+      stop,
     };
   } catch (error) {
+    await workers?.stop();
     await store.close().catch(() => undefined);
     await storage.stop();
     throw error;

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 7071);
   let host: Awaited<ReturnType<typeof startFunctionsHost>>;
   try {
-    host = await startFunctionsHost({ appDir: ROOT, port, logger });
+    host = await startFunctionsHost({
+      appDir: ROOT,
+      port,
+      logger,
+      // The host stopped itself (its language workers kept failing) and said why in one line.
+      onFailed: () => void Promise.resolve(stopCosmos?.()).then(() => process.exit(1)),
+    });
   } catch (error) {
     await stopCosmos?.();
     throw error;

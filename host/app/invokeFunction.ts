@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../logging/hostLogger';
-import { LogLevelFilter, type WorkerLogLevel } from '../logging/logLevels';
-import type { CoreRegistrations } from './coreModule';
+import { LogLevelFilter } from '../logging/logLevels';
+import type { AppChannel, FunctionLogEntry, NamedData, RpcTypedData } from './appInvocation';
 import type { RegisteredFunction } from './functionRegistry';
 
-/** RPC typed data as the worker protocol carries it (only the shapes this host produces). */
-export type RpcTypedData =
-  | { string: string }
-  | { json: string }
-  | { bytes: Uint8Array }
-  | { http: Record<string, unknown> }
-  | { int: number }
-  | { double: number };
+export type { RpcTypedData } from './appInvocation';
 
 export interface Invocation {
   fn: RegisteredFunction;
@@ -32,11 +25,8 @@ export type DurableClientInput = (requestOrigin: string | undefined) => RpcTyped
 
 /** Input and output bindings beyond the trigger (blobs, queues), applied around every invocation. */
 export interface InvocationBindings {
-  inputs(invocation: Invocation): Promise<{ name: string; data: RpcTypedData }[]>;
-  outputs(
-    invocation: Invocation,
-    response: { returnValue: unknown; outputData: { name: string; data: RpcTypedData }[] },
-  ): Promise<void>;
+  inputs(invocation: Invocation): Promise<NamedData[]>;
+  outputs(invocation: Invocation, response: { returnValue: unknown; outputData: NamedData[] }): Promise<void>;
 }
 
 export interface InvocationResult {
@@ -46,18 +36,37 @@ export interface InvocationResult {
 }
 
 /**
- * Runs one function the way the Node worker does: the library's invocation model converts inputs
- * and outputs, and the app's pre/post invocation hooks run around the handler.
+ * Writes an invocation's log lines as the Functions host files them: a function's own lines under
+ * Function.<name>.User, its host lines under Function.<name>; host.json's logLevel rules pick by
+ * the most specific of those.
+ */
+export function functionLogWriter(
+  logger: HostLogger,
+  logLevels: LogLevelFilter = LogLevelFilter.default,
+): (entry: FunctionLogEntry) => void {
+  return ({ level, category, functionName, invocationId, message }) => {
+    if (category === 'system' && (level === 'debug' || level === 'trace')) return;
+    const hostCategory = category === 'user' ? `Function.${functionName}.User` : `Function.${functionName}`;
+    if (!logLevels.enabled(hostCategory, level)) return;
+    const line = `[${functionName} ${invocationId.slice(0, 8)}] ${message}`;
+    if (level === 'error' || level === 'critical') logger.error(line);
+    else if (level === 'warning') logger.warn(line);
+    else if (level === 'debug' || level === 'trace') logger.debug(line);
+    else logger.info(line);
+  };
+}
+
+/**
+ * Runs one function as the Functions host does: binds its inputs here (trigger, durable client,
+ * blobs, queues), has the app's language worker run it, and applies its output bindings here.
  */
 export class FunctionInvoker {
-  private readonly appHookData: Record<string, unknown> = {};
   private bindings: InvocationBindings | undefined;
   private durableClient: DurableClientInput | undefined;
 
   constructor(
-    private readonly registrations: CoreRegistrations,
+    private readonly channel: AppChannel,
     private readonly logger: HostLogger,
-    private readonly logLevels: LogLevelFilter = LogLevelFilter.default,
   ) {}
 
   useBindings(bindings: InvocationBindings): void {
@@ -68,7 +77,7 @@ export class FunctionInvoker {
     this.durableClient = input;
   }
 
-  private clientInputs(invocation: Invocation): { name: string; data: RpcTypedData }[] {
+  private clientInputs(invocation: Invocation): NamedData[] {
     const { durableClient } = this;
     const names = invocation.fn.clientBindingNames;
     if (names.length === 0) return [];
@@ -78,96 +87,32 @@ export class FunctionInvoker {
     return names.map((name) => ({ name, data }));
   }
 
-  async runAppStartHooks(functionAppDirectory: string): Promise<void> {
-    for (const hook of this.registrations.hooksFor('appStart')) {
-      await hook({ hookData: this.appHookData, appHookData: this.appHookData, functionAppDirectory });
-    }
-  }
-
-  async runAppTerminateHooks(): Promise<void> {
-    for (const hook of this.registrations.hooksFor('appTerminate')) {
-      await hook({ hookData: this.appHookData, appHookData: this.appHookData });
-    }
-  }
-
   async invoke(invocation: Invocation): Promise<InvocationResult> {
-    const model = this.registrations.programmingModel;
-    if (!model) throw new Error('No programming model registered.');
     const { fn } = invocation;
     const invocationId = randomUUID();
-    const label = `${fn.name} ${invocationId.slice(0, 8)}`;
     const boundInputs = this.bindings ? await this.bindings.inputs(invocation) : [];
-    const coreCtx = {
-      invocationId,
-      metadata: { name: fn.name, bindings: fn.metadata.bindings },
-      request: {
+    this.logger.debug(`Executing 'Functions.${fn.name}' (Id=${invocationId})`);
+    const started = performance.now();
+    let response;
+    try {
+      response = await this.channel.invoke({
+        invocationId,
+        functionName: fn.name,
         inputData: [
           { name: fn.triggerBindingName, data: invocation.trigger },
           ...this.clientInputs(invocation),
           ...boundInputs,
         ],
         triggerMetadata: invocation.triggerMetadata ?? {},
-      },
-      state: 'invocation',
-      log: (level: WorkerLogLevel, category: string, message: string) =>
-        this.log(level, category, fn.name, label, message),
-    };
-    const invocationModel = model.getInvocationModel(coreCtx);
-    const { context, inputs: convertedInputs } = await invocationModel.getArguments();
-    const hookData: Record<string, unknown> = {};
-    const pre = {
-      hookData,
-      appHookData: this.appHookData,
-      invocationContext: context,
-      inputs: convertedInputs,
-      functionCallback: fn.handler,
-    };
-    for (const hook of this.registrations.hooksFor('preInvocation')) await hook(pre);
-
-    this.logger.debug(`Executing 'Functions.${fn.name}' (Id=${invocationId})`);
-    const started = performance.now();
-    let result: unknown;
-    let error: unknown;
-    try {
-      result = await invocationModel.invokeFunction(context, pre.inputs, pre.functionCallback);
-    } catch (thrown) {
-      error = thrown;
-    }
-    coreCtx.state = 'postInvocationHooks';
-    const post = {
-      hookData,
-      appHookData: this.appHookData,
-      invocationContext: context,
-      inputs: pre.inputs,
-      result,
-      error,
-    };
-    for (const hook of this.registrations.hooksFor('postInvocation')) await hook(post);
-    const duration = Math.round(performance.now() - started);
-    if (post.error !== undefined && post.error !== null) {
+      });
+    } catch (error) {
+      const duration = Math.round(performance.now() - started);
       this.logger.debug(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)`);
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows whatever the function or a hook threw, as the Functions host does
-      throw post.error;
+      throw error;
     }
+    const duration = Math.round(performance.now() - started);
     this.logger.debug(`Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
-    const response = await invocationModel.getResponse(context, post.result);
-    await this.bindings?.outputs(invocation, {
-      returnValue: response.returnValue,
-      outputData: (response.outputData ?? []) as { name: string; data: RpcTypedData }[],
-    });
+    await this.bindings?.outputs(invocation, response);
     return { invocationId, returnValue: response.returnValue };
-  }
-
-  private log(level: WorkerLogLevel, category: string, functionName: string, label: string, message: string): void {
-    if (category === 'system' && (level === 'debug' || level === 'trace')) return;
-    // The Functions host files a function's own lines under Function.<name>.User, its host lines
-    // under Function.<name>; host.json's logLevel rules pick by the most specific of those.
-    const hostCategory = category === 'user' ? `Function.${functionName}.User` : `Function.${functionName}`;
-    if (!this.logLevels.enabled(hostCategory, level)) return;
-    const line = `[${label}] ${message}`;
-    if (level === 'error' || level === 'critical') this.logger.error(line);
-    else if (level === 'warning') this.logger.warn(line);
-    else if (level === 'debug' || level === 'trace') this.logger.debug(line);
-    else this.logger.info(line);
   }
 }

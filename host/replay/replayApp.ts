@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CoreRegistrations } from '../app/coreModule';
 import { FunctionRegistry } from '../app/functionRegistry';
+import { InProcessApp } from '../app/inProcessApp';
 import { FunctionInvoker } from '../app/invokeFunction';
 import { loadApp } from '../app/loadApp';
 import { applyLocalSettings } from '../config/hostConfig';
@@ -16,8 +17,12 @@ export interface ReplayApp {
 
 /** Wraps registrations made in this process (tests that load an app's sources themselves). */
 export function replayAppOf(registrations: CoreRegistrations): ReplayApp {
-  // Orchestrator log lines during replay are the old run's, not news: keep them quiet.
-  return { registry: new FunctionRegistry(registrations), invoker: new FunctionInvoker(registrations, silentLogger) };
+  // Replay only runs orchestrator code, which cannot hurt the process: it runs here, not in a
+  // worker. Its log lines are the old run's, not news: keep them quiet.
+  return {
+    registry: new FunctionRegistry(registrations),
+    invoker: new FunctionInvoker(new InProcessApp(registrations), silentLogger),
+  };
 }
 
 /**

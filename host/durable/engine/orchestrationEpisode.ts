@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker } from '../../app/invokeFunction';
+import { WorkerExitedError } from '../../worker/workerExitedError';
 import type { InstanceRecord } from '../../store/taskHubStore';
 import {
   completedTaskId,
@@ -144,6 +145,9 @@ export async function invokeOrchestrator(
     const value = invocation.returnValue as { json?: string; string?: string } | undefined;
     returned = value?.json !== undefined ? JSON.parse(value.json) : value?.string;
   } catch (error) {
+    // The extension fails the instance when the worker running its episode exits
+    // (TaskOrchestrationShim: "Orchestrator function '<name>' failed: <message>"), whatever its history holds.
+    if (error instanceof WorkerExitedError) throw new ReplayFailure(error.message);
     thrown = error ?? new Error('The orchestrator threw a value that is not an Error.');
   }
   return readAnswer(returned, thrown);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoreRegistrations } from '../../../../host/app/coreModule';
 import { FunctionRegistry } from '../../../../host/app/functionRegistry';
+import { InProcessApp } from '../../../../host/app/inProcessApp';
 import { FunctionInvoker } from '../../../../host/app/invokeFunction';
 import {
   EntityEpisodes,
@@ -18,7 +19,10 @@ import type { InstanceRecord } from '../../../../host/store/taskHubStore';
 const now = new Date('2026-01-01T00:00:00Z');
 // No operation runs in these batches: an app without functions is enough.
 const noApp = new CoreRegistrations();
-const episodes = new EntityEpisodes(new FunctionRegistry(noApp), new FunctionInvoker(noApp, silentLogger));
+const episodes = new EntityEpisodes(
+  new FunctionRegistry(noApp),
+  new FunctionInvoker(new InProcessApp(noApp), silentLogger),
+);
 
 function entity(key: string, state: Partial<EntityRecordState>): InstanceRecord {
   const stored: EntityRecordState = { exists: true, state: '1', recent: [], queue: [], ...state };

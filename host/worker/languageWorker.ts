@@ -1,0 +1,65 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { InProcessApp } from '../app/inProcessApp';
+import { loadApp } from '../app/loadApp';
+import type { HostToWorker, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
+
+/**
+ * The language worker: a thread that loads the app with the host's @azure/functions-core, runs
+ * its appStart hooks, reports its functions, and then runs invocations the host sends. Nothing
+ * here catches a stray rejection or a throw in a callback: as in the Node worker, either ends
+ * the worker (exit code 1) and the host restarts it.
+ */
+function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
+  const send = (message: WorkerToHost): void => port.postMessage(message);
+  let app: InProcessApp;
+  try {
+    const registrations = loadApp(start.appDir, start.main);
+    registrations.systemLog = (level, message) => send({ type: 'systemLog', level, message });
+    app = new InProcessApp(registrations, (entry) => send({ type: 'functionLog', entry }));
+    const functions = registrations.functions.map((f) => f.metadata);
+    void app
+      .runAppStartHooks(start.appDir)
+      .then(() => send({ type: 'ready', functions }))
+      .catch((error: unknown) =>
+        send({ type: 'loadFailed', message: `An appStart hook failed: ${describe(error).message}` }),
+      );
+  } catch (error) {
+    send({ type: 'loadFailed', message: describe(error).message });
+    return;
+  }
+  port.on('message', (message: HostToWorker) => {
+    if (message.type === 'terminate') {
+      void app
+        .runAppTerminateHooks()
+        .catch((error: unknown) =>
+          send({
+            type: 'systemLog',
+            level: 'warning',
+            message: `An appTerminate hook failed: ${describe(error).message}`,
+          }),
+        )
+        .then(() => send({ type: 'terminated' }));
+      return;
+    }
+    const { request } = message;
+    app.invoke(request).then(
+      (response) => {
+        try {
+          send({ type: 'result', invocationId: request.invocationId, response });
+        } catch (error) {
+          // A value structured clone cannot copy (a function, a class with private state) fails the invocation, not the worker.
+          send({ type: 'failed', invocationId: request.invocationId, error: describe(error) });
+        }
+      },
+      (error: unknown) => send({ type: 'failed', invocationId: request.invocationId, error: describe(error) }),
+    );
+  });
+}
+
+function describe(error: unknown): WorkerError {
+  if (error instanceof Error) return { message: error.message, stack: error.stack };
+
+  return { message: String(error) };
+}
+
+if (parentPort) serve(parentPort, workerData as WorkerStart);

@@ -1,0 +1,31 @@
+import type { AppInvocationRequest, AppInvocationResponse, FunctionLogEntry } from '../app/appInvocation';
+import type { CoreFunctionMetadata } from '../app/coreModule';
+
+/** What a language worker thread is started with (its workerData). */
+export interface WorkerStart {
+  appDir: string;
+  /** package.json `main`: a file or a glob of the app's function files. */
+  main: string;
+}
+
+/** An error as it crosses to the host: structured clone keeps neither its class nor its extra fields. */
+export interface WorkerError {
+  message: string;
+  stack?: string;
+}
+
+export type HostToWorker =
+  | { type: 'invoke'; request: AppInvocationRequest }
+  /** The host stops: run the appTerminate hooks, then say so. */
+  | { type: 'terminate' };
+
+export type WorkerToHost =
+  /** The app loaded and its appStart hooks ran: the functions' metadata, as FunctionMetadataResponse. */
+  | { type: 'ready'; functions: CoreFunctionMetadata[] }
+  /** The app could not load (a start-up error in one line). */
+  | { type: 'loadFailed'; message: string }
+  | { type: 'result'; invocationId: string; response: AppInvocationResponse }
+  | { type: 'failed'; invocationId: string; error: WorkerError }
+  | { type: 'functionLog'; entry: FunctionLogEntry }
+  | { type: 'systemLog'; level: string; message: string }
+  | { type: 'terminated' };
