@@ -16,7 +16,9 @@ export type FaultKind =
   /** Forward, let the database commit, then cut the connection instead of replying. */
   | { readonly type: 'drop-reply' }
   /** Keep the request waiting until `release()`. */
-  | { readonly type: 'hold' };
+  | { readonly type: 'hold' }
+  /** Forward after `ms`: a slow answer, as from a throttled or distant database. */
+  | { readonly type: 'delay'; readonly ms: number };
 
 export interface Fault {
   readonly kind: FaultKind;
@@ -26,14 +28,32 @@ export interface Fault {
   readonly matches?: (request: { method: string; path: string }) => boolean;
 }
 
+/** Random faults: each request, with chance `rate`, gets one of the kinds the picker returns. */
+export interface RandomCosmosFaults {
+  readonly rate: number;
+  readonly pick: (random: () => number) => FaultKind;
+}
+
+/** What a Cosmos account does now and then: throttles, times out, is unavailable, answers slowly, loses a reply. */
+export const everydayCosmosFaults = (random: () => number): FaultKind => {
+  const roll = random();
+  if (roll < 0.2) return { type: 'status', status: 429 };
+  if (roll < 0.4) return { type: 'status', status: 503 };
+  if (roll < 0.55) return { type: 'status', status: 408 };
+  if (roll < 0.8) return { type: 'drop-reply' };
+  return { type: 'delay', ms: 1500 + Math.floor(random() * 2500) };
+};
+
 export interface FaultyCosmosProxy {
   readonly endpoint: string;
   inject(fault: Fault): void;
+  /** From now on until `clear()`, faults at random (after any injected ones), from `random`. */
+  randomly(random: () => number, faults: RandomCosmosFaults): void;
   clear(): void;
   /** Ends every hold fault and lets the held requests through, in the order they came. */
   release(): void;
   /** Faults actually served, by type. */
-  readonly served: { status: number; 'drop-reply': number; hold: number };
+  readonly served: { status: number; 'drop-reply': number; hold: number; delay: number };
   /** Every request that came through, in arrival order (for counting round trips). */
   readonly requests: readonly { method: string; path: string }[];
   stop(): Promise<void>;
@@ -48,14 +68,18 @@ export function documentWritesTo(containerId: string): (request: { method: strin
 export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<FaultyCosmosProxy> {
   const target = new URL(targetEndpoint);
   const faults: { fault: Fault; remaining: number }[] = [];
-  const served = { status: 0, 'drop-reply': 0, hold: 0 };
+  const served = { status: 0, 'drop-reply': 0, hold: 0, delay: 0 };
+  let random: { next: () => number; faults: RandomCosmosFaults } | undefined;
   const requests: { method: string; path: string }[] = [];
   const held: (() => void)[] = [];
   const sockets = new Set<Socket>();
 
   const takeFault = (method: string, path: string): FaultKind | undefined => {
     const entry = faults.find(({ fault, remaining }) => remaining > 0 && (fault.matches?.({ method, path }) ?? true));
-    if (entry === undefined) return undefined;
+    if (entry === undefined) {
+      if (random === undefined || random.next() >= random.faults.rate) return undefined;
+      return random.faults.pick(random.next);
+    }
     entry.remaining--;
     return entry.fault.kind;
   };
@@ -102,6 +126,9 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
       if (fault?.type === 'hold') {
         served.hold++;
         held.push(forward);
+      } else if (fault?.type === 'delay') {
+        served.delay++;
+        setTimeout(forward, fault.ms);
       } else {
         forward();
       }
@@ -121,8 +148,12 @@ export async function startFaultyCosmosProxy(targetEndpoint: string): Promise<Fa
     inject(fault) {
       faults.push({ fault, remaining: fault.times ?? 1 });
     },
+    randomly(next, options) {
+      random = { next, faults: options };
+    },
     clear() {
       faults.length = 0;
+      random = undefined;
     },
     release() {
       for (let i = faults.length - 1; i >= 0; i--) if (faults[i].fault.kind.type === 'hold') faults.splice(i, 1);
