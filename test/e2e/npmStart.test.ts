@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { CosmosClient } from '@azure/cosmos';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { azuriteFiles, portAnswers } from '../../host/azurite';
 import { isAlive, readRecord, stopDetached } from '../../host/detachedProcess';
 import { localCosmosFiles } from '../../scripts/localCosmosProcess';
@@ -237,38 +237,44 @@ describe('npm start on a machine with nothing running', () => {
     return started;
   }
 
-  async function killAndWaitForReturn(app: NpmStart, pidFile: string, back: RegExp): Promise<void> {
-    const record = readRecord(pidFile);
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * npm start under a steady load of orders; one of its stores is killed with -9 mid-load, and the
+   * load goes on until the store is back and a moment longer. Returns the sagas the load started.
+   */
+  async function killUnderLoad(
+    context: TestContext,
+    store: { pidFile: string; back: RegExp },
+  ): Promise<{ app: NpmStart; url: string; cosmosPort: number; started: string[] }> {
+    await takeStandardPorts(context);
+    const cosmosPort = await freePort();
+    const app = startNpmStart({ PORT: '0', COSMOS_ENDPOINT: `http://127.0.0.1:${cosmosPort}` });
+    const url = await app.url;
+    let stop = (): void => undefined;
+    const load = orderLoad(url, `heal-${cosmosPort}`, new Promise<void>((resolve) => (stop = resolve)));
+    await sleep(1_500);
+    const record = readRecord(store.pidFile);
     expect(record).toBeDefined();
     process.kill(record?.pid ?? 0, 'SIGKILL');
     const deadline = Date.now() + 60_000;
-    while (!back.test(app.output())) {
-      expect(Date.now(), `waiting for ${String(back)}: ${app.output().slice(-2000)}`).toBeLessThan(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    while (!store.back.test(app.output())) {
+      expect(Date.now(), `waiting for ${String(store.back)}: ${app.output().slice(-2000)}`).toBeLessThan(deadline);
+      await sleep(100);
     }
+    await sleep(1_500);
+    stop();
+    return { app, url, cosmosPort, started: await load };
   }
-
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
   it(
     'heals its Cosmos server: killed with -9 under load, it is started again on the same port and data, and every saga finishes without a restart',
     { timeout: 300_000 },
     async (context) => {
-      await takeStandardPorts(context);
-      const cosmosPort = await freePort();
-      const app = startNpmStart({ PORT: '0', COSMOS_ENDPOINT: `http://127.0.0.1:${cosmosPort}` });
-      const url = await app.url;
-      let stop = (): void => undefined;
-      const load = orderLoad(url, `heal-cosmos-${cosmosPort}`, new Promise<void>((resolve) => (stop = resolve)));
-      await sleep(1_500);
-      await killAndWaitForReturn(
-        app,
-        localCosmosFiles(ROOT).pid,
-        /The embedded Cosmos-protocol server is back \(pid \d+\)/,
-      );
-      await sleep(1_500);
-      stop();
-      const started = await load;
+      const { app, url, cosmosPort, started } = await killUnderLoad(context, {
+        pidFile: localCosmosFiles(ROOT).pid,
+        back: /The embedded Cosmos-protocol server is back \(pid \d+\)/,
+      });
 
       expect(app.output()).toMatch(/The embedded Cosmos-protocol server \(pid \d+\) is gone; starting it again/);
       expect(started.length).toBeGreaterThan(8);
@@ -286,17 +292,10 @@ describe('npm start on a machine with nothing running', () => {
     'heals its Azurite: killed with -9 under load, it is started again on the same ports and data, and the host carries on',
     { timeout: 300_000 },
     async (context) => {
-      await takeStandardPorts(context);
-      const cosmosPort = await freePort();
-      const app = startNpmStart({ PORT: '0', COSMOS_ENDPOINT: `http://127.0.0.1:${cosmosPort}` });
-      const url = await app.url;
-      let stop = (): void => undefined;
-      const load = orderLoad(url, `heal-azurite-${cosmosPort}`, new Promise<void>((resolve) => (stop = resolve)));
-      await sleep(1_500);
-      await killAndWaitForReturn(app, azuriteFiles(ROOT).pid, /Azurite is back \(pid \d+\)/);
-      await sleep(1_500);
-      stop();
-      const started = await load;
+      const { app, url, cosmosPort, started } = await killUnderLoad(context, {
+        pidFile: azuriteFiles(ROOT).pid,
+        back: /Azurite is back \(pid \d+\)/,
+      });
 
       expect(app.output()).toMatch(/Azurite \(pid \d+\) is gone; starting it again on the same ports and data\./);
       // Azurite saves what it acknowledged every five seconds: a -9 can take the last seconds of

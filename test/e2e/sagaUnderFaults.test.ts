@@ -207,7 +207,20 @@ describe('the order saga under Cosmos and storage faults and a host kill', () =>
       open = stillOpen;
       if (open.length > 0) await sleep(500);
     }
-    if (open.length > 0) console.log(`Still open: ${open.join(', ')}\n${host.output().slice(-6000)}`);
+    if (open.length > 0) {
+      // Where to start when a seed finds a saga left open: its history and what the host said of it.
+      for (const key of open) {
+        const status = await fetch(`${url}/runtime/webhooks/durabletask/instances/${key}?showHistory=true`);
+        console.log(`Still open: ${key}: ${await status.text()}`);
+        console.log(
+          host
+            .output()
+            .split('\n')
+            .filter((line) => line.includes(key))
+            .join('\n'),
+        );
+      }
+    }
     expect(open).toEqual([]);
 
     const outcomes: Record<string, number> = {};

@@ -83,6 +83,9 @@ export interface EngineDependencies {
 
 let messageCounter = 0;
 
+/** How often the host looks for unfinished instances it does not hold (see adoptOrphans). */
+const ORPHAN_SWEEP_MS = 10_000;
+
 /** Inbox row ids sort by arrival, so a restart delivers messages in the order they came. */
 function newMessageId(now: Date): string {
   messageCounter = (messageCounter + 1) % 1_000_000;
@@ -106,6 +109,10 @@ export class DurableEngine {
    * would leave recovery holding an older copy of that instance than the store has.
    */
   private recovering = false;
+  /** Ids whose start is writing them now: not orphans, whatever the store already shows. */
+  private readonly starting = new Set<string>();
+  private orphanSweep: NodeJS.Timeout | undefined;
+  private sweeping = false;
 
   constructor(private readonly deps: EngineDependencies) {}
 
@@ -142,6 +149,15 @@ export class DurableEngine {
   }
 
   async startInstance(request: StartRequest): Promise<InstanceRecord> {
+    this.starting.add(request.instanceId);
+    try {
+      return await this.startOrRefuse(request);
+    } finally {
+      this.starting.delete(request.instanceId);
+    }
+  }
+
+  private async startOrRefuse(request: StartRequest): Promise<InstanceRecord> {
     let existing = this.inMemory(request.instanceId);
     if (!existing) {
       // Most starts take a new id: create it at once, and read what is there only if that fails.
@@ -271,6 +287,7 @@ export class DurableEngine {
 
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
+    clearInterval(this.orphanSweep);
     this.deps.timers.stop();
     await Promise.race([
       new Promise<void>((resolve) => {
@@ -298,15 +315,68 @@ export class DurableEngine {
   private async recoverFromStore(): Promise<{ instances: number; messages: number }> {
     // A storage failure while a start reads the store is waited out, not a reason to stop the host.
     const { records, messages } = await this.untilStored(() => this.deps.store.findUnfinished());
-    const unfinished = new Set(records.map((r) => r.value.instanceId));
-    for (const { value: record, etag } of records) {
+    await this.takeUp(records, new Set(records.map((r) => r.value.instanceId)), false);
+    for (const message of messages) this.deliver(message.instanceId, { event: message.event, storedId: message.id });
+    this.orphanSweep ??= setInterval(() => void this.adoptOrphans(), ORPHAN_SWEEP_MS);
+    this.orphanSweep.unref();
+    return { instances: records.length, messages: messages.length };
+  }
+
+  /**
+   * Unfinished instances the store holds and this host does not, taken up as recovery takes them
+   * up. A write still on its way when the previous host was killed (a start through a proxy, a
+   * request a storage node applied late) can land after recovery read the store, and nothing else
+   * would ever run that instance: the Azure Storage provider finds such work by polling its queues.
+   */
+  private async adoptOrphans(): Promise<void> {
+    if (this.sweeping || this.stopping || this.recovering) return;
+    this.sweeping = true;
+    try {
+      const { records, messages } = await this.deps.store.findUnfinished();
+      const orphans = records.filter((r) => !this.holds(r.value.instanceId));
+      if (orphans.length === 0) return;
+      const ids = new Set(orphans.map((r) => r.value.instanceId));
+      this.deps.logger.warn(
+        `Taking up ${ids.size} unfinished instance(s) the store holds and this host did not: ${[...ids].slice(0, 5).join(', ')}${ids.size > 5 ? ', …' : ''}`,
+      );
+      await this.takeUp(orphans, new Set(records.map((r) => r.value.instanceId)), true);
+      for (const message of messages)
+        if (ids.has(message.instanceId))
+          this.deliver(message.instanceId, { event: message.event, storedId: message.id });
+    } catch {
+      // Storage failing: the outage is reported by the store, and the next sweep tries again.
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** This host runs the instance or is starting it (its first write may not be stored yet). */
+  private holds(instanceId: string): boolean {
+    return this.live.has(instanceId) || this.starting.has(instanceId);
+  }
+
+  /**
+   * Runs the unfinished instances read from the store: their next episode, or the work their
+   * committed history waits for. `adopting`: skip any this host took up meanwhile.
+   */
+  private async takeUp(
+    records: Versioned<InstanceRecord>[],
+    unfinished: ReadonlySet<string>,
+    adopting: boolean,
+  ): Promise<void> {
+    for (const found of records) {
+      if (adopting && this.holds(found.value.instanceId)) continue;
+      // What the sweep read may have finished since (and left this host's memory): read it afresh.
+      const fresh = adopting ? await this.deps.store.getInstance(found.value.instanceId) : found;
+      if (fresh === undefined || isFinished(fresh.value)) continue;
+      const { value: record, etag } = fresh;
+      const history = record.instanceId.startsWith('@')
+        ? []
+        : await this.untilStored(() => this.deps.store.getHistory(record));
+      if (adopting && this.holds(record.instanceId)) continue;
       const live = this.liveOf(record.instanceId);
-      if (record.instanceId.startsWith('@')) {
-        live.state = { record, etag, history: [] };
-        continue;
-      }
-      const history = await this.untilStored(() => this.deps.store.getHistory(record));
       live.state = { record, etag, history };
+      if (record.instanceId.startsWith('@')) continue;
       if (record.historyChunks === 0) {
         live.wake = true;
         this.schedule(live);
@@ -346,8 +416,6 @@ export class DurableEngine {
       ];
       if (record.runtimeStatus !== 'Suspended' || work.length > 0) await this.dispatch(record, work);
     }
-    for (const message of messages) this.deliver(message.instanceId, { event: message.event, storedId: message.id });
-    return { instances: records.length, messages: messages.length };
   }
 
   /**

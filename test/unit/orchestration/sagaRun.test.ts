@@ -150,6 +150,17 @@ function* stoppedAtC(context: OrchestrationContext): Generator<Task, SagaOutcome
   return yield* saga.finish(queued);
 }
 
+/** The run stopped at C: rejectB fails on every attempt while rejectA undoes A. */
+function rejectBFailsAfterItsRetries(): HistoryBuilder {
+  const builder = history();
+  const b = builder.activityScheduled('rejectActivityB', rejectInput);
+  const a = builder.activityScheduled('rejectActivityA', rejectInput);
+  builder.nextEpisode();
+  builder.activityFailsEveryAttempt(b, 2, 'payments down', 1_000);
+  builder.activityCompleted(a, { effect: 'undone' });
+  return builder;
+}
+
 describe('the end of a run', () => {
   it('completes without scheduling anything when no step stopped it', async () => {
     function* allDone(context: OrchestrationContext): Generator<Task, SagaOutcome, unknown> {
@@ -177,12 +188,7 @@ describe('the end of a run', () => {
   });
 
   it('learns every compensation’s outcome though Task.all fails at the first, and records an incident for each failure', async () => {
-    const builder = history();
-    const b = builder.activityScheduled('rejectActivityB', rejectInput);
-    const a = builder.activityScheduled('rejectActivityA', rejectInput);
-    builder.nextEpisode();
-    builder.activityFailsEveryAttempt(b, 2, 'payments down', 1_000);
-    builder.activityCompleted(a, { effect: 'undone' });
+    const builder = rejectBFailsAfterItsRetries();
 
     const recording = await replay(stoppedAtC, builder, sagaId);
     expect(describeActions(recording).at(-1)).toBe('all(recordIncident)');
@@ -197,12 +203,7 @@ describe('the end of a run', () => {
   });
 
   it('ends needing attention, naming the steps whose incident could not be recorded either', async () => {
-    const builder = history();
-    const b = builder.activityScheduled('rejectActivityB', rejectInput);
-    const a = builder.activityScheduled('rejectActivityA', rejectInput);
-    builder.nextEpisode();
-    builder.activityFailsEveryAttempt(b, 2, 'payments down', 1_000);
-    builder.activityCompleted(a, { effect: 'undone' });
+    const builder = rejectBFailsAfterItsRetries();
     const incident = builder.activityScheduled('recordIncident', undefined);
     builder.nextEpisode();
     builder.activityFailsEveryAttempt(incident, 2, 'cosmos down', 1_000);
