@@ -1,4 +1,5 @@
 import { FunctionIndexingError } from '../app/functionErrors';
+import { appSetting } from '../config/appSettings';
 
 /**
  * Resolves a binding's `connection` the way the Functions host does: it names an app setting
@@ -14,7 +15,7 @@ export class StorageConnections {
   /** Puts the function in error, naming the setting, when nothing usable is configured. */
   resolve(connection: unknown, functionName: string): string {
     const name = typeof connection === 'string' && connection.trim() !== '' ? connection.trim() : 'AzureWebJobsStorage';
-    const value = this.lookup(name) ?? this.lookup(`AzureWebJobs${name}`);
+    const value = appSetting(this.env, name) ?? appSetting(this.env, `AzureWebJobs${name}`);
     if (value === undefined) {
       const identityBased = Object.keys(this.env).some((key) =>
         key.toLowerCase().startsWith(`${name.toLowerCase()}__`),
@@ -27,11 +28,5 @@ export class StorageConnections {
       );
     }
     return /^\s*UseDevelopmentStorage=true\s*;?\s*$/i.test(value) ? this.developmentConnection : value;
-  }
-
-  private lookup(name: string): string | undefined {
-    const key = Object.keys(this.env).find((k) => k.toLowerCase() === name.toLowerCase());
-    const value = key === undefined ? undefined : this.env[key];
-    return value === undefined || value.trim() === '' ? undefined : value;
   }
 }

@@ -1,3 +1,4 @@
+import { appSetting } from './appSettings';
 import { StartupError } from './startupError';
 
 /**
@@ -28,16 +29,11 @@ const SCHEDULER_CONNECTION = 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING';
 /** An Azure Storage task hub name: its tables, queues and containers are named after it. */
 const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 
-function settingNamed(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const key = Object.keys(env).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : env[key];
-}
-
 /** `%NAME%` in hubName is an app setting, as the extension resolves it (INameResolver). */
 function resolvedHubName(raw: string, env: NodeJS.ProcessEnv): string {
   return raw.replace(/%([^%]+)%/g, (_, name: string) => {
-    const value = settingNamed(env, name);
-    if (value === undefined || value === '')
+    const value = appSetting(env, name);
+    if (value === undefined)
       throw new StartupError(
         `host.json extensions.durableTask.hubName "${raw}" names the app setting ${name}, which is not set (local.settings.json Values or the environment).`,
       );
@@ -81,7 +77,7 @@ export function taskHubSettings(durableTask: DurableTaskJson, env: NodeJS.Proces
   let hubName = configured;
   if (hubName === undefined && provider === 'azureManaged') {
     const setting = connectionName ?? SCHEDULER_CONNECTION;
-    const connection = settingNamed(env, setting);
+    const connection = appSetting(env, setting);
     hubName = connection === undefined ? undefined : schedulerTaskHub(connection);
     if (hubName === undefined)
       throw new StartupError(
