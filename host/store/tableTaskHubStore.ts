@@ -13,7 +13,8 @@ import { chunkIndexOf, chunksIn, mergeHistoryRows } from './historyChunks';
 import { entityOf, rowChangeOf, type RowChange } from './loggedRow';
 import { PayloadBlobs } from './payloadBlobs';
 import { PendingRows, rowIdOf, type PendingRow } from './pendingRows';
-import { storeBackoffMs } from './storeBackoff';
+import { retryWhileStorageFails, storeBackoffMs } from './storeBackoff';
+import { InstanceIndex } from './instanceIndex';
 import { noStoreObserver, type StoreObserver } from './storeObserver';
 import { StoreOutage } from './storeOutage';
 import { ShardCommitter } from './shardCommitter';
@@ -36,6 +37,8 @@ const UNFINISHED: RuntimeStatus[] = ['Pending', 'Running', 'Suspended', 'Continu
 const CHECKPOINT_AFTER_MS = 3000;
 /** A checkpoint starts early when this many rows wait (bounds memory and what a restart reads). */
 const CHECKPOINT_ROWS = 5000;
+/** Up to this many instances, the store keeps every instance id in memory (about 100 bytes each). */
+const INDEXED_INSTANCES = 200_000;
 
 export interface TaskHubStoreOptions {
   /**
@@ -125,6 +128,8 @@ export class TableTaskHubStore implements TaskHubStore {
   private readonly tableMessages = new Set<string>();
   /** Instances created since the last checkpoint of theirs: the table holds no other row of them. */
   private readonly fresh = new Set<string>();
+  /** Every instance row of the hub, once read at start: tells a free id without a table round trip. */
+  private readonly instances = new InstanceIndex(INDEXED_INSTANCES);
   private seq = 0;
   /**
    * The current ETag of each instance this store wrote (a logged version looks like W/"log-7", a
@@ -200,16 +205,40 @@ export class TableTaskHubStore implements TaskHubStore {
         this.tableMessages.add(rowIdOf(String(row.partitionKey), String(row.rowKey)));
       }
       this.opened = true;
+      void this.indexInstances();
     } catch (error) {
       await this.ownership.release();
       throw error;
     }
   }
 
+  /**
+   * Reads every instance id the table holds, in the background (a hub of many finished instances
+   * must not delay the start); storage failures are waited out. Until it ends, ids are looked up.
+   */
+  private async indexInstances(): Promise<void> {
+    const rowKeys = async function* (table: TableClient): AsyncIterable<string> {
+      const pages = table.listEntities({ queryOptions: { filter: `Kind eq 'I'`, select: ['RowKey'] } });
+      for await (const row of pages) yield String(row.rowKey);
+    };
+    try {
+      // Not told to the outage: nothing waits for this read, and the host's own work tells of storage.
+      await retryWhileStorageFails(() => this.instances.load(rowKeys(this.table)), { stopped: () => this.closed });
+    } catch {
+      this.instances.giveUp();
+    }
+  }
+
+  /** Resolves whether the store came to know every instance id of the hub (see `InstanceIndex`). */
+  instancesIndexed(): Promise<boolean> {
+    return this.instances.whenLoaded();
+  }
+
   /** Writes what the log holds to the table and gives up the hub. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.instances.giveUp();
     clearTimeout(this.checkpointTimer);
     if (this.role === 'reader' || !this.opened) return;
     try {
@@ -280,7 +309,9 @@ export class TableTaskHubStore implements TaskHubStore {
     if (etag !== undefined && known !== undefined && etag !== known)
       throw new StoreConflictError(`Instance ${instanceId} changed concurrently.`);
     this.writing.add(rowKey);
-    return { rowKey, knownAbsent: known === PURGED };
+    const knownAbsent = known === PURGED || (known === undefined && this.instances.isKnownAbsent(rowKey));
+    if (etag === undefined) this.instances.add(rowKey);
+    return { rowKey, knownAbsent };
   }
 
   private scheduleCheckpoint(): void {
@@ -492,6 +523,7 @@ export class TableTaskHubStore implements TaskHubStore {
     }
     // Read before the table: a commit that lands meanwhile must not lend its version to an older row.
     const known = this.versions.get(rowKey);
+    if ((known === undefined || known === PURGED) && this.instances.isKnownAbsent(rowKey)) return undefined;
     const row = await this.tableInstanceRow(instanceId);
     if (!row) return undefined;
     if (this.versions.get(rowKey) !== known) return this.getInstance(instanceId);
@@ -588,20 +620,21 @@ export class TableTaskHubStore implements TaskHubStore {
   }
 
   /**
-   * Writes the instance row straight to the table (a start needs to know at once whether the id
-   * is taken), unless the host made the id up. Whatever the log holds of the instance is
-   * checkpointed first, so the table's row and ETag are current.
+   * Logs a new instance like a commit when its id is certainly free (made up by the host, or not
+   * in the instance index); otherwise writes the row straight to the table, which tells at once
+   * whether the id is taken. Whatever the log holds of the instance is checkpointed first, so the
+   * table's row and ETag are current.
    */
   async putInstance(
     record: InstanceRecord,
     etag: string | undefined,
     options: { newId?: boolean } = {},
   ): Promise<string> {
-    const { rowKey } = this.claim(record.instanceId, etag);
+    const { rowKey, knownAbsent } = this.claim(record.instanceId, etag);
     try {
-      if (etag === undefined && options.newId) {
-        // Nobody else can hold an id made up just now: the create needs no table round trip and
-        // shares an append with the episodes committing beside it, like any commit.
+      if (etag === undefined && (options.newId || knownAbsent)) {
+        // Nobody else can hold an id made up just now, or one the index knows is free: the create
+        // needs no table round trip and shares an append with the episodes committing beside it.
         const version = await this.appendVersion([rowChangeOf(await this.instanceEntity(record))]);
         this.fresh.add(rowKey);
         return version;
@@ -778,6 +811,7 @@ export class TableTaskHubStore implements TaskHubStore {
       this.pending.forgetInstance(rowKey);
       for (const r of rows) this.tableMessages.delete(rowIdOf(r.partitionKey, r.rowKey));
       this.versions.set(rowKey, PURGED);
+      this.instances.delete(rowKey);
       const existed = rows.some((r) => r.Kind === 'I');
       if (existed) await this.blobs.deleteAll(escapeId(instanceId));
       return existed;

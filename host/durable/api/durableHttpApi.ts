@@ -9,7 +9,7 @@ import type { Clock } from '../engine/clock';
 import { InstanceAlreadyExistsError, type DurableEngine } from '../engine/durableEngine';
 import { isFinished } from '../engine/orchestrationEpisode';
 import { checkStatusPayload, DURABLE_API_BASE } from './clientBinding';
-import { statusPayload, statusTime } from './statusPayload';
+import { statusPayload, statusText, statusTime } from './statusPayload';
 import { entityIdOf, entityState } from '../engine/entityEpisode';
 import { schedulerId } from '../engine/entityMessages';
 import { storedIdProblem } from '../../store/tableKeys';
@@ -27,7 +27,10 @@ const RUNTIME_STATUSES = Object.keys(OrchestrationStatus).filter((k) => Number.i
 const RUNNING_LIKE = new Set<RuntimeStatus>(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  jsonText(res, status, JSON.stringify(body), headers);
+}
+
+function jsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
@@ -159,14 +162,15 @@ export function registerDurableHttpApi(server: HttpServer, deps: ApiDependencies
       showHistory: flag(ctx.url, 'showHistory', false),
       showHistoryOutput: flag(ctx.url, 'showHistoryOutput', false),
     };
-    const history = options.showHistory ? await engine.getHistory(record) : undefined;
-    const body = statusPayload(record, options, history);
+    const text = options.showHistory
+      ? JSON.stringify(statusPayload(record, options, await engine.getHistory(record)))
+      : statusText(record, options.showInput);
     if (RUNNING_LIKE.has(record.runtimeStatus)) {
-      json(ctx.res, 202, body, { Location: ctx.url.toString(), 'Retry-After': '5' });
+      jsonText(ctx.res, 202, text, { Location: ctx.url.toString(), 'Retry-After': '5' });
     } else {
       const failedAs500 =
         record.runtimeStatus === 'Failed' && flag(ctx.url, 'returnInternalServerErrorOnFailure', false);
-      json(ctx.res, failedAs500 ? 500 : 200, body);
+      jsonText(ctx.res, failedAs500 ? 500 : 200, text);
     }
   };
 

@@ -50,6 +50,41 @@ export function statusPayload(record: InstanceRecord, options: StatusOptions, hi
   return payload;
 }
 
+/** What a status text depends on: a record changed in place must not be answered from its old text. */
+function fieldsOf(record: InstanceRecord): readonly unknown[] {
+  return [
+    record.runtimeStatus,
+    record.name,
+    record.input,
+    record.output,
+    record.customStatus,
+    record.createdTime.getTime(),
+    record.lastUpdatedTime.getTime(),
+  ];
+}
+
+const statusTexts = new WeakMap<
+  InstanceRecord,
+  { fields: readonly unknown[]; withInput?: string; withoutInput?: string }
+>();
+
+/**
+ * The status of `record` as JSON text, without history. Clients poll a running instance many
+ * times between two of its commits, and the engine hands out the same record object until the
+ * next one: its text is made once, not parsed and serialized again for every poll.
+ */
+export function statusText(record: InstanceRecord, showInput: boolean): string {
+  const fields = fieldsOf(record);
+  let cached = statusTexts.get(record);
+  if (cached === undefined || cached.fields.some((value, i) => value !== fields[i])) {
+    cached = { fields };
+    statusTexts.set(record, cached);
+  }
+  const options = { showInput, showHistory: false, showHistoryOutput: false };
+  if (showInput) return (cached.withInput ??= JSON.stringify(statusPayload(record, options)));
+  return (cached.withoutInput ??= JSON.stringify(statusPayload(record, options)));
+}
+
 const SCHEDULING = new Set([EventType.TaskScheduled, EventType.SubOrchestrationInstanceCreated]);
 const ANSWERS = new Set([
   EventType.TaskCompleted,

@@ -14,12 +14,20 @@ let host: HostProcess;
 beforeAll(async () => {
   azurite = await startTestAzurite();
   proxy = await startStorageFaultProxy(azurite.ports);
+  // The host never gets to read every instance id of the hub here, so it asks the table whether an
+  // id is taken, as it does after a start until it has them: those reads are what some specs fail.
+  proxy.inject({ kind: { type: 'reset' }, times: 1_000_000, matches: instanceIdListing });
   host = await startHostProcess(APP, { AzureWebJobsStorage: proxy.connectionString });
 });
 
 afterEach(() => {
   proxy.clear();
+  proxy.inject({ kind: { type: 'reset' }, times: 1_000_000, matches: instanceIdListing });
 });
+
+function instanceIdListing(r: Parameters<typeof appendBlock>[0]): boolean {
+  return r.service === 'table' && r.method === 'GET' && r.path.includes('$select=RowKey&');
+}
 
 afterAll(async () => {
   await host?.stop();
@@ -76,7 +84,7 @@ describe('a commit that storage refuses', () => {
     expect(status).toMatchObject({ runtimeStatus: 'Completed', output: 3 });
   });
 
-  it('runs a sub-orchestration whose first episode could not read the table', async () => {
+  it('runs a sub-orchestration whose first episode could not read the table (whether its id is taken)', async () => {
     const served = proxy.served.status;
     // The child's first commit asks the table whether its id is taken: every try of that read fails.
     proxy.inject({

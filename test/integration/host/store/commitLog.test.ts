@@ -4,15 +4,17 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HistoryEvent } from '../../../../host/durable/history/historyEvent';
 import type { InstanceRecord } from '../../../../host/store/taskHubStore';
 import { TaskHubInUseError } from '../../../../host/store/hubOwnership';
+import { InstanceIndex } from '../../../../host/store/instanceIndex';
 import { commitLine } from '../../../../host/store/loggedRow';
 import { rowKeys, shardOf } from '../../../../host/store/tableKeys';
 import { TableTaskHubStore } from '../../../../host/store/tableTaskHubStore';
 import { StoreConflictError } from '../../../../host/store/taskHubStore';
 import { startTestAzurite, type RunningAzurite } from '../../../support/azuriteProcess';
+import { startStorageFaultProxy } from '../../../support/storageFaultProxy';
 import {
   commitNext,
   crashScenario,
@@ -236,9 +238,13 @@ describe('a start', () => {
     runtimeStatus: 'Pending',
   });
 
-  it('with an id the host made up is logged like a commit, with no table request; one the client named is written to the table at once', async () => {
+  it('with an id the host made up is logged like a commit, with no table request; one the client named is written to the table while the store does not know every id yet', async () => {
     const hub = newHub('Start');
-    const store = await ownerStore(hub);
+    const store = openStore(hub);
+    // An open store reads the hub's instance ids in the background; until it has them, it asks the table.
+    const indexed = vi.spyOn(InstanceIndex.prototype, 'load').mockImplementation(() => new Promise(() => undefined));
+    await store.init();
+    indexed.mockRestore();
     const etag = await store.putInstance(pendingRecord('made-up'), undefined, { newId: true });
     expect(await tableRows(hub)).toEqual(new Map());
     expect(await store.getInstance('made-up')).toEqual({ value: pendingRecord('made-up'), etag });
@@ -253,6 +259,56 @@ describe('a start', () => {
     const rows = await tableRows(hub);
     expect(rows.get(rowKeys.instance('made-up'))).toMatchObject({ RuntimeStatus: 'Running', HistoryChunks: 1 });
     expect((await store.getInstance('made-up'))?.etag).toBe(first);
+  });
+
+  it('with an id the client named is looked up in memory once the store knows every id of the hub: a free one is logged, a taken one refused, also after a restart and a purge', async () => {
+    const hub = newHub('Named');
+    const earlier = await ownerStore(hub);
+    await earlier.putInstance(pendingRecord('taken'), undefined);
+    await earlier.close();
+
+    const proxy = await startStorageFaultProxy(azurite.ports);
+    try {
+      const store = new TableTaskHubStore(proxy.connectionString, hub);
+      stores.push(store);
+      await store.init();
+      expect(await store.instancesIndexed()).toBe(true);
+      const tableRequests = (): number => proxy.requests.filter((r) => r.service === 'table').length;
+      // Counted with checkpoints held back: their table writes are not what is measured here.
+      const checkpoint = store.checkpoint.bind(store);
+      const holdCheckpoints = (): void => void (store.checkpoint = () => Promise.resolve());
+      holdCheckpoints();
+      const before = tableRequests();
+
+      // The starter's look-up and create of a fresh key: neither asks the table.
+      expect(await store.getInstance('fresh')).toBeUndefined();
+      const etag = await store.putInstance(pendingRecord('fresh'), undefined);
+      expect(tableRequests()).toBe(before);
+      store.checkpoint = checkpoint;
+      expect(await tableRows(hub)).not.toContain(rowKeys.instance('fresh'));
+      expect(await store.getInstance('fresh')).toEqual({ value: pendingRecord('fresh'), etag });
+      await expect(store.putInstance(pendingRecord('fresh'), undefined)).rejects.toThrow(StoreConflictError);
+
+      // What an earlier run left in the table is known to be taken.
+      await expect(store.putInstance(pendingRecord('taken'), undefined)).rejects.toThrow(StoreConflictError);
+      expect((await store.getInstance('taken'))?.value).toEqual(pendingRecord('taken'));
+
+      // A purged id is free again, and a sub-orchestration's first commit creates without a look-up.
+      expect(await store.purgeInstance('taken')).toBe(true);
+      expect(await store.getInstance('taken')).toBeUndefined();
+      holdCheckpoints();
+      const afterPurge = tableRequests();
+      await commitNext(store, 'child', 0, undefined);
+      await store.putInstance(pendingRecord('taken'), undefined);
+      expect(tableRequests()).toBe(afterPurge);
+      store.checkpoint = checkpoint;
+
+      await store.close();
+      const rows = await tableRows(hub);
+      for (const id of ['fresh', 'taken', 'child']) expect(rows.has(rowKeys.instance(id))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
