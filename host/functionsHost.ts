@@ -5,7 +5,7 @@ import { FunctionInvoker, functionLogWriter } from './app/invokeFunction';
 import { attachStorage } from './azurite';
 import { loadHostConfig, type HostConfig, type HostFlags } from './config/hostConfig';
 import { StartupError } from './config/startupError';
-import { durableClientBinding } from './durable/api/clientBinding';
+import { durableClientBinding, durableRpcBaseUrl } from './durable/api/clientBinding';
 import { registerDurableHttpApi } from './durable/api/durableHttpApi';
 import { ActivityRunner } from './durable/engine/activityRunner';
 import { SkippingClock, systemClock, type Clock } from './durable/engine/clock';
@@ -205,6 +205,8 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     });
     const table = registerHttpTriggers(server, registry.all(), config.routePrefix, invoker, logger);
     port = await server.listen(config.port, config.bindAddress);
+    // The durable client's calls reach these routes through the workers' ports, not a socket.
+    pool.serveDurableApi(durableRpcBaseUrl(`http://127.0.0.1:${port}`), (request) => server.handle(request));
     // The SDK rewrites status URLs to http://localhost:7071 unless this names the real host (as Core Tools sets it).
     if (!process.env.WEBSITE_HOSTNAME) process.env.WEBSITE_HOSTNAME = `localhost:${port}`;
     const recovered = await engine.recover();

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
+import inject from 'light-my-request';
 import { StartupError } from '../config/startupError';
 import type { HostLogger } from '../logging/hostLogger';
 import { HttpProblem, payloadTooLarge, writeProblem } from './problems';
@@ -13,6 +14,21 @@ export interface RouteContext {
   params: Record<string, string | undefined>;
   /** Reads the whole body (bounded); call once. */
   body: () => Promise<Buffer>;
+}
+
+/** A request made inside the host: a path and query (its Host header names the origin). */
+export interface LocalRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LocalResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
@@ -92,6 +108,25 @@ export class HttpServer {
   async close(): Promise<void> {
     this.server.closeIdleConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Answers a request that comes from inside the host, not over a socket (the durable client of a
+   * language worker calling the Durable HTTP API, as the SDK calls the extension): the same
+   * routes, handlers and answers, without two sockets and an HTTP parser on each side.
+   */
+  async handle(request: LocalRequest): Promise<LocalResponse> {
+    const response = await inject((req, res) => this.dispatch(req, res), {
+      method: request.method as HTTPMethod,
+      url: request.url,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { payload: request.body }),
+      remoteAddress: '127.0.0.1',
+    });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers))
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    return { status: response.statusCode, statusText: response.statusMessage, headers, body: response.payload };
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {

@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InProcessApp } from '../app/inProcessApp';
 import { loadApp } from '../app/loadApp';
+import type { LocalResponse } from '../http/httpServer';
+import { routeDurableClientToHost } from './durableClientTransport';
 import type { HostToWorker, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
 
 /**
@@ -27,7 +29,29 @@ function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
     send({ type: 'loadFailed', message: describe(error).message });
     return;
   }
+  const durableApiCalls = new Map<number, { resolve(response: LocalResponse): void; reject(error: Error): void }>();
+  let nextCall = 0;
   port.on('message', (message: HostToWorker) => {
+    if (message.type === 'durableApi') {
+      routeDurableClientToHost(
+        start.appDir,
+        message.prefix,
+        (request) =>
+          new Promise((resolve, reject) => {
+            const id = ++nextCall;
+            durableApiCalls.set(id, { resolve, reject });
+            send({ type: 'durableApiRequest', id, request });
+          }),
+      );
+      return;
+    }
+    if (message.type === 'durableApiAnswer' || message.type === 'durableApiFailed') {
+      const call = durableApiCalls.get(message.id);
+      durableApiCalls.delete(message.id);
+      if (message.type === 'durableApiAnswer') call?.resolve(message.response);
+      else call?.reject(new Error(message.message));
+      return;
+    }
     if (message.type === 'terminate') {
       void app
         .runAppTerminateHooks()

@@ -1,5 +1,6 @@
 import type { AppInvocationRequest, AppInvocationResponse, FunctionLogEntry } from '../app/appInvocation';
 import type { CoreFunctionMetadata } from '../app/coreModule';
+import type { LocalRequest, LocalResponse } from '../http/httpServer';
 
 /** What a language worker thread is started with (its workerData). */
 export interface WorkerStart {
@@ -17,7 +18,11 @@ export interface WorkerError {
 export type HostToWorker =
   | { type: 'invoke'; request: AppInvocationRequest }
   /** The host stops: run the appTerminate hooks, then say so. */
-  | { type: 'terminate' };
+  | { type: 'terminate' }
+  /** The Durable HTTP API's base URL as the durable client binding names it: send its calls here. */
+  | { type: 'durableApi'; prefix: string }
+  | { type: 'durableApiAnswer'; id: number; response: LocalResponse }
+  | { type: 'durableApiFailed'; id: number; message: string };
 
 export type WorkerToHost =
   /** The app loaded and its appStart hooks ran: the functions' metadata, as FunctionMetadataResponse. */
@@ -28,4 +33,6 @@ export type WorkerToHost =
   | { type: 'failed'; invocationId: string; error: WorkerError }
   | { type: 'functionLog'; entry: FunctionLogEntry }
   | { type: 'systemLog'; level: string; message: string }
-  | { type: 'terminated' };
+  | { type: 'terminated' }
+  /** A durable client call of the app, for the host's Durable HTTP API. */
+  | { type: 'durableApiRequest'; id: number; request: LocalRequest };

@@ -3,6 +3,7 @@ import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { AppChannel, AppInvocationRequest, AppInvocationResponse, FunctionLogEntry } from '../app/appInvocation';
 import type { CoreFunctionMetadata } from '../app/coreModule';
 import { StartupError } from '../config/startupError';
+import type { LocalRequest, LocalResponse } from '../http/httpServer';
 import type { HostLogger } from '../logging/hostLogger';
 import { WorkerErrorBudget } from './workerErrorBudget';
 import { WorkerExitedError } from './workerExitedError';
@@ -66,6 +67,7 @@ export class WorkerPool implements AppChannel {
   private stopping = false;
   private gaveUp = false;
   private readonly budget: WorkerErrorBudget;
+  private durableApi: { prefix: string; handle(request: LocalRequest): Promise<LocalResponse> } | undefined;
 
   private constructor(private readonly options: WorkerPoolOptions) {
     this.budget = new WorkerErrorBudget(options.count);
@@ -99,6 +101,29 @@ export class WorkerPool implements AppChannel {
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
+  }
+
+  /**
+   * From now on the workers send the app's durable client calls for `prefix` (the binding's
+   * rpcBaseUrl) to `handle` instead of over HTTP (see durableClientTransport).
+   */
+  serveDurableApi(prefix: string, handle: (request: LocalRequest) => Promise<LocalResponse>): void {
+    this.durableApi = { prefix, handle };
+    for (const worker of this.slots) if (worker.state === 'ready') worker.send({ type: 'durableApi', prefix });
+  }
+
+  private answerDurableApi(worker: LanguageWorker, id: number, request: LocalRequest): void {
+    const api = this.durableApi;
+    if (api === undefined) return;
+    api.handle(request).then(
+      (response) => {
+        if (worker.state !== 'exited') worker.send({ type: 'durableApiAnswer', id, response });
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (worker.state !== 'exited') worker.send({ type: 'durableApiFailed', id, message });
+      },
+    );
   }
 
   /** Runs each worker's appTerminate hooks, then ends the workers; what is still in flight fails. */
@@ -155,6 +180,7 @@ export class WorkerPool implements AppChannel {
         switch (message.type) {
           case 'ready':
             worker.state = 'ready';
+            if (this.durableApi) worker.send({ type: 'durableApi', prefix: this.durableApi.prefix });
             resolve(message.functions);
             this.wake();
             return;
@@ -180,6 +206,9 @@ export class WorkerPool implements AppChannel {
             return;
           case 'terminated':
             worker.onTerminated?.();
+            return;
+          case 'durableApiRequest':
+            this.answerDurableApi(worker, message.id, message.request);
             return;
         }
       });

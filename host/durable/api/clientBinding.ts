@@ -51,6 +51,11 @@ export function checkStatusPayload(
   return urls;
 }
 
+/** Where the SDK's DurableClient sends its calls (the binding's `rpcBaseUrl`). */
+export function durableRpcBaseUrl(rpcOrigin: string): string {
+  return `${rpcOrigin}${DURABLE_API_BASE}/`;
+}
+
 /**
  * The `durableClient` input binding's data, as the extension sends it (BindingHelper): the SDK's
  * DurableClient talks to `rpcBaseUrl`, which here is this host's own Durable HTTP API.
@@ -70,7 +75,7 @@ export function durableClientBinding(
     managementUrls: managementUrls(publicOrigin, hubName, 'INSTANCEID'),
     baseUrl: base,
     requiredQueryStringParameters: '',
-    rpcBaseUrl: `${rpcOrigin}${DURABLE_API_BASE}/`,
+    rpcBaseUrl: durableRpcBaseUrl(rpcOrigin),
     httpBaseUrl: null,
     connectionName: null,
   };
