@@ -112,7 +112,7 @@ function isMessageRow(rowKey: string): boolean {
  * per episode) and `<id>|M|<message>` (inbox), in shard partitions so a checkpoint writes many
  * rows per transaction.
  */
-export class TableTaskHubStore implements TaskHubStore {
+export class LogStructuredTaskHubStore implements TaskHubStore {
   private readonly table: TableClient;
   private readonly blobs: PayloadBlobs;
   private readonly committers = new Map<string, ShardCommitter>();
