@@ -47,9 +47,11 @@ export interface TaskHubStoreOptions {
  * per episode) and `<id>|M|<message>` (inbox), in shard partitions so a checkpoint writes many
  * rows per transaction.
  *
- * The parts: `CommitPath` (appends to the log), `Checkpoints` and `CheckpointSchedule` (the log
- * to the table), `OverlayReads`, `DirectWrites` (a start, a rewind, a purge: checkpoint first,
- * then the table), `InstanceQueries`, `HubOwnership` (the lease), `RowCodec` (rows and blobs).
+ * The parts: `CommitPath` appends to the `CommitLog`; `Checkpoints`, run by `CheckpointSchedule`,
+ * write the log to the table; `OverlayReads` read an instance; `DirectWrites` (a start, a rewind,
+ * a purge) checkpoint first and then write the table; `InstanceQueries`; `HubOwnership` (the
+ * lease); `InstanceVersions` (ETags, one write at a time per instance); `KnownTableRows`;
+ * `RowCodec` (rows, large texts in blobs).
  */
 export class LogStructuredTaskHubStore implements TaskHubStore {
   /** Whether storage answers, as the store's and the engine's retries see it. */
