@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { developmentConnectionString, startAzurite, stopProcess } from '../host/azurite';
-import { TableTaskHubStore } from '../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../host/store/logStructuredTaskHubStore';
 import { createSagaActivities } from '../src/functions/activities';
 import type { Order } from '../src/saga/orderInput';
 import { ensureSagaContainers } from '../src/services/containers';
@@ -422,7 +422,7 @@ async function main(): Promise<void> {
 
     // What a restart reads: the hub holds every saga above; add finished instances and restart.
     await host.stop();
-    const hub = new TableTaskHubStore(settings.AzureWebJobsStorage, hubNameOfApp());
+    const hub = new LogStructuredTaskHubStore(settings.AzureWebJobsStorage, hubNameOfApp());
     await hub.init();
     await addFinishedInstances(hub, finished);
     await hub.close();

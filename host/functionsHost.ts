@@ -18,7 +18,7 @@ import { registerHttpTriggers } from './http/httpTrigger';
 import { consoleLogger, type HostLogger } from './logging/hostLogger';
 import { HostMetrics } from './metrics/hostMetrics';
 import { TaskHubInUseError } from './store/hubOwnership';
-import { TableTaskHubStore } from './store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from './store/logStructuredTaskHubStore';
 import { attachTriggersAndBindings } from './triggers/attachTriggersAndBindings';
 import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
@@ -94,9 +94,9 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     searchFrom: [__dirname, config.appDir],
     say: logger,
   });
-  let store: TableTaskHubStore;
+  let store: LogStructuredTaskHubStore;
   try {
-    store = new TableTaskHubStore(storage.connectionString, config.hubName);
+    store = new LogStructuredTaskHubStore(storage.connectionString, config.hubName);
   } catch (error) {
     await storage.stop();
     throw new StartupError(

@@ -7,7 +7,7 @@ import { recordedHistory } from '../host/replay/history/recordedHistory';
 import { loadReplayApp } from '../host/replay/replayApp';
 import { checkReplay } from '../host/replay/replayCheck';
 import { reportText } from '../host/replay/reportText';
-import { TableTaskHubStore } from '../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../host/store/logStructuredTaskHubStore';
 import { sagaOrchestratorName } from '../src/saga/steps';
 import { CosmosClient } from '@azure/cosmos';
 import { createCosmosClient, readCosmosSettings } from '../src/services/cosmosClient';
@@ -253,7 +253,10 @@ interface RecordedInstance {
 }
 
 /** The sub-orchestrations an instance started, and theirs, in the order they were started. */
-async function subOrchestrations(store: TableTaskHubStore, history: HistoryEvent[]): Promise<RecordedInstance[]> {
+async function subOrchestrations(
+  store: LogStructuredTaskHubStore,
+  history: HistoryEvent[],
+): Promise<RecordedInstance[]> {
   const found: RecordedInstance[] = [];
   for (const e of history) {
     if (e.EventType !== EventType.SubOrchestrationInstanceCreated || !e.InstanceId) continue;
@@ -307,7 +310,7 @@ async function runPath(
   instanceId: string,
   host: HostProcess,
   proxy: FaultyCosmosProxy,
-  readHub: () => Promise<TableTaskHubStore>,
+  readHub: () => Promise<LogStructuredTaskHubStore>,
   cosmosClient: CosmosClient,
   cosmosDatabase: string,
 ): Promise<{ output: SagaOutput; history: HistoryEvent[] }> {
@@ -416,8 +419,8 @@ async function main(): Promise<void> {
     // The host runs and owns the hub: read it as a reader, opened afresh for each read so the
     // newest episodes, still only in the host's commit log, are seen too.
     const storage = azurite.connectionString;
-    const readHub = async (): Promise<TableTaskHubStore> => {
-      const reader = new TableTaskHubStore(storage, hubName, { role: 'reader' });
+    const readHub = async (): Promise<LogStructuredTaskHubStore> => {
+      const reader = new LogStructuredTaskHubStore(storage, hubName, { role: 'reader' });
       await reader.init();
       return reader;
     };

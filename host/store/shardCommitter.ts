@@ -149,3 +149,19 @@ export class ShardCommitter {
     return etags;
   }
 }
+
+/** The hub table's committers, one per partition, so each partition's writes queue in one place. */
+export class ShardCommitters {
+  private readonly committers = new Map<string, ShardCommitter>();
+
+  constructor(private readonly table: TableClient) {}
+
+  of(partitionKey: string): ShardCommitter {
+    let committer = this.committers.get(partitionKey);
+    if (!committer) {
+      committer = new ShardCommitter(this.table, partitionKey);
+      this.committers.set(partitionKey, committer);
+    }
+    return committer;
+  }
+}

@@ -11,7 +11,7 @@ import {
 } from '../monitor/durableStatusApi';
 import { actionRefusal, InstanceAction } from '../monitor/instanceActions';
 import { toInstanceDetail } from '../monitor/instanceDetail';
-import { ranStepsAsSubOrchestrations } from '../monitor/timeline';
+import { ranStepsAsSubOrchestrations } from '../monitor/timelineHistory';
 import { toInstanceRow } from '../monitor/instanceRow';
 import { InstanceListQuery, instanceIdProblem, parseListQuery } from '../monitor/listQuery';
 import { MonitorPage, pageScriptRoute, renderMonitorPage } from '../monitor/monitorPage';

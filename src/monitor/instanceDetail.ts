@@ -2,7 +2,8 @@ import { InstanceStatusPayload } from './durableStatusApi';
 import { ActionAvailability, availableActions } from './instanceActions';
 import { InstanceRow, toInstanceRow } from './instanceRow';
 import { sagaSummary } from './sagaSummary';
-import { buildTimeline, stepActivityOf, StepInstanceSource, Timeline } from './timeline';
+import { buildTimeline, StepInstanceSource, Timeline } from './timeline';
+import { stepActivityOf } from './timelineHistory';
 
 // One instance as the detail panel shows it: the list row's fields, the timeline, which actions
 // apply, and the raw material (input, output, custom status, history events) as the Durable API

@@ -1,5 +1,15 @@
 import { SagaState, StepState } from '../saga/sagaState';
 import { recordIncidentActivityName, sagaSteps, SagaStepDefinition, StepKey } from '../saga/steps';
+import { optional } from './optionalProperty';
+import {
+  ActivityRun,
+  activityRuns,
+  BackoffWait,
+  backoffWaits,
+  failureText,
+  MarkerDraft,
+  markerDrafts,
+} from './timelineHistory';
 import { epochMs, formatDuration } from './timestamps';
 
 // The saga drawn from two sources that complement each other:
@@ -116,15 +126,6 @@ export const finishedRuntimeStatuses: ReadonlySet<string> = new Set(['Completed'
 
 /** The narrowest bar still visible and clickable, in percent of the timeline. */
 const minBarPct = 0.6;
-
-interface ActivityRun {
-  readonly activity: string;
-  readonly startMs?: number;
-  readonly endMs?: number;
-  readonly outcome: 'running' | 'completed' | 'failed';
-  readonly result?: unknown;
-  readonly error?: string;
-}
 
 export function buildTimeline(source: TimelineSource): Timeline {
   const events = source.historyEvents ?? [];
@@ -247,72 +248,6 @@ export function buildTimeline(source: TimelineSource): Timeline {
   };
 }
 
-const answerTypes = new Set([
-  'TaskCompleted',
-  'TaskFailed',
-  'SubOrchestrationInstanceCompleted',
-  'SubOrchestrationInstanceFailed',
-]);
-const schedulingTypes = new Set(['TaskScheduled', 'SubOrchestrationInstanceCreated']);
-
-/**
- * The history's answer events, and scheduled work nothing has answered yet, as runs. A step
- * sub-orchestration counts as a run of the do-activity named in its input.
- */
-function activityRuns(events: readonly Record<string, unknown>[]): ActivityRun[] {
-  const runs: ActivityRun[] = [];
-  const answered = new Set<string>();
-  for (const event of events) {
-    if (typeof event.EventType !== 'string' || !answerTypes.has(event.EventType)) continue;
-    const activity = runName(event, 'FunctionName');
-    const startMs = epochMs(event.ScheduledTime);
-    answered.add(`${activity}@${String(startMs)}`);
-    const failed = event.EventType.endsWith('Failed');
-    runs.push({
-      activity,
-      ...optional('startMs', startMs),
-      ...optional('endMs', epochMs(event.Timestamp)),
-      ...(failed
-        ? { outcome: 'failed' as const, error: failureText(event.Reason) }
-        : { outcome: 'completed' as const, result: event.Result }),
-    });
-  }
-  for (const event of events) {
-    if (typeof event.EventType !== 'string' || !schedulingTypes.has(event.EventType)) continue;
-    const activity = runName(event, 'Name');
-    const startMs = epochMs(event.Timestamp);
-    // The extension drops answered scheduling events from this view; skip them anyway if present.
-    if (answered.has(`${activity}@${String(startMs)}`)) continue;
-    runs.push({ activity, ...optional('startMs', startMs), outcome: 'running' });
-  }
-  return runs.sort((a, b) => (a.startMs ?? Infinity) - (b.startMs ?? Infinity));
-}
-
-/** The activity a run stands for: its function, or for a step sub-orchestration the activity in its input. */
-function runName(event: Record<string, unknown>, nameField: 'FunctionName' | 'Name'): string {
-  const name = stringField(event, nameField) ?? '?';
-  if (typeof event.EventType !== 'string' || !event.EventType.startsWith('SubOrchestration')) return name;
-  return stepActivityOf(event.Input) ?? name;
-}
-
-/**
- * The do-activity a step sub-orchestration runs, from its input `{ activity, input, retry }`. The
- * history view parses inputs of answered sub-orchestrations but leaves the one of a still-running
- * SubOrchestrationInstanceCreated as the stored JSON text, so both are read.
- */
-export function stepActivityOf(input: unknown): string | undefined {
-  let value = input;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
-  const activity = value !== null && typeof value === 'object' ? (value as { activity?: unknown }).activity : undefined;
-  return typeof activity === 'string' && sagaSteps.some((step) => step.doActivity === activity) ? activity : undefined;
-}
-
 /** An entry before the timeline's span is known: times as epoch milliseconds, runs not yet laid out. */
 interface EntryDraft extends Pick<
   TimelineEntry,
@@ -322,47 +257,6 @@ interface EntryDraft extends Pick<
   readonly endMs?: number;
   readonly attempts: readonly ActivityRun[];
   readonly backoffs?: readonly BackoffWait[];
-}
-
-interface BackoffWait {
-  readonly activity: string;
-  /** The attempt whose failure the wait follows (1 = the first). */
-  readonly afterAttempt: number;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
-/**
- * v3's backoff timers: TimerCreated events of the saga's own history whose fire time is not the
- * deadline. Each follows the latest failed attempt that ended by the time it was created.
- */
-function backoffWaits(
-  events: readonly Record<string, unknown>[],
-  runs: readonly ActivityRun[],
-  deadlineMs: number | undefined,
-): BackoffWait[] {
-  const waits: BackoffWait[] = [];
-  for (const event of events) {
-    if (event.EventType !== 'TimerCreated') continue;
-    const startMs = epochMs(event.Timestamp);
-    const endMs = epochMs(event.FireAt);
-    if (startMs === undefined || endMs === undefined || endMs === deadlineMs) continue;
-    const failed = runs.filter((run) => run.outcome === 'failed' && run.endMs !== undefined && run.endMs <= startMs);
-    const after = failed[failed.length - 1];
-    if (after === undefined) continue;
-    const afterAttempt = runs.filter(
-      (run) => run.activity === after.activity && (run.startMs ?? 0) <= (after.startMs ?? 0),
-    ).length;
-    waits.push({ activity: after.activity, afterAttempt, startMs, endMs });
-  }
-  return waits;
-}
-
-/** v1/v2 sagas ran each step as a sub-orchestration; v3 sagas have none to read. */
-export function ranStepsAsSubOrchestrations(historyEvents: readonly Record<string, unknown>[] | undefined): boolean {
-  return (historyEvents ?? []).some(
-    (event) => typeof event.EventType === 'string' && event.EventType.startsWith('SubOrchestrationInstance'),
-  );
 }
 
 function stepEntry(
@@ -535,44 +429,6 @@ function orderForward(drafts: readonly EntryDraft[]): EntryDraft[] {
   return ordered;
 }
 
-interface MarkerDraft {
-  readonly kind: MarkerKind;
-  readonly atMs: number;
-  readonly label: string;
-}
-
-function markerDrafts(events: readonly Record<string, unknown>[]): MarkerDraft[] {
-  const markers: MarkerDraft[] = [];
-  for (const event of events) {
-    const atMs = epochMs(event.Timestamp);
-    if (atMs === undefined) continue;
-    switch (event.EventType) {
-      case 'ExecutionSuspended':
-        markers.push({ kind: 'suspended', atMs, label: withReason('suspended', event.Reason) });
-        break;
-      case 'ExecutionResumed':
-        markers.push({ kind: 'resumed', atMs, label: withReason('resumed', event.Reason) });
-        break;
-      case 'EventRaised':
-        markers.push({ kind: 'event', atMs, label: `event ${stringField(event, 'Name') ?? '?'}` });
-        break;
-      case 'ExecutionTerminated':
-        markers.push({ kind: 'terminated', atMs, label: withReason('terminated', event.Input) });
-        break;
-      case 'ExecutionCompleted':
-        // A termination ends with ExecutionCompleted(Terminated) as well; its marker is already there.
-        if (event.OrchestrationStatus === 'Completed')
-          markers.push({ kind: 'completed', atMs, label: 'orchestration completed' });
-        if (event.OrchestrationStatus === 'Failed')
-          markers.push({ kind: 'failed', atMs, label: 'orchestration failed' });
-        break;
-      default:
-        break;
-    }
-  }
-  return markers;
-}
-
 function finishEntry(draft: EntryDraft, span: { startMs: number; endMs: number } | undefined): TimelineEntry {
   // Running work reaches "now"; work the end of the instance cut off reaches that end.
   const endMs =
@@ -648,29 +504,9 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/**
- * "Orchestrator function 'sagaStep' failed: Activity function 'doActivityB' failed:  charge …" →
- * "charge …": the first line, without the wrappers each layer adds.
- */
-function failureText(reason: unknown): string {
-  const text = typeof reason === 'string' ? reason : 'failed';
-  const firstLine = text.split('\n').find((line) => line.trim() !== '') ?? text;
-  const withoutPrefix = firstLine.replace(/^(?:\s*(?:Activity|Orchestrator) function '[^']*' failed:)+\s*/, '').trim();
-  return withoutPrefix.length > 300 ? `${withoutPrefix.slice(0, 299)}…` : withoutPrefix;
-}
-
 function effectOf(result: unknown): string | undefined {
   const effect = (result as { effect?: unknown } | null | undefined)?.effect;
   return typeof effect === 'string' ? effect : undefined;
-}
-
-function withReason(what: string, reason: unknown): string {
-  return typeof reason === 'string' && reason.trim() !== '' ? `${what}: ${reason.trim()}` : what;
-}
-
-function stringField(event: Record<string, unknown>, name: string): string | undefined {
-  const value = event[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
@@ -689,9 +525,4 @@ function firstDefined(...values: (number | undefined)[]): number | undefined {
 function maxOf(values: readonly (number | undefined)[]): number | undefined {
   const defined = values.filter((value): value is number => value !== undefined);
   return defined.length === 0 ? undefined : Math.max(...defined);
-}
-
-/** `{ [name]: value }` when value is defined, `{}` otherwise (exactOptionalPropertyTypes-friendly). */
-function optional<K extends string, V>(name: K, value: V | undefined): Partial<Record<K, V>> {
-  return (value === undefined ? {} : { [name]: value }) as Partial<Record<K, V>>;
 }

@@ -1,6 +1,6 @@
 import { historyEvents, type HistoryEvent } from '../../host/durable/history/historyEvent';
 import type { InstanceRecord } from '../../host/store/taskHubStore';
-import { TableTaskHubStore } from '../../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../host/store/logStructuredTaskHubStore';
 
 /**
  * A host that commits to a task hub's log and then is killed: run as its own process (from
@@ -75,7 +75,7 @@ export function messageEvent(name: string): HistoryEvent {
 
 /** Commits episode `index` of an instance (creating it at index 0); returns the new ETag. */
 export function commitNext(
-  store: TableTaskHubStore,
+  store: LogStructuredTaskHubStore,
   instanceId: string,
   index: number,
   etag: string | undefined,
@@ -91,7 +91,7 @@ export function commitNext(
 }
 
 async function main(connectionString: string, hub: string, scenario: ChildScenario): Promise<void> {
-  const store = new TableTaskHubStore(connectionString, hub);
+  const store = new LogStructuredTaskHubStore(connectionString, hub);
   await store.init();
   const checkpointNow = store.checkpoint.bind(store);
   store.checkpoint = () => Promise.resolve();

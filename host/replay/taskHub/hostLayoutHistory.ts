@@ -1,9 +1,9 @@
-import { TableTaskHubStore } from '../../store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../store/logStructuredTaskHubStore';
 import { recordedHistory, type RecordedHistory } from '../history/recordedHistory';
 import { HistorySourceError } from '../historySourceError';
 import type { StorageAccount } from './storageAccount';
 
-/** The table this host's own task hub keeps everything in (see TableTaskHubStore). */
+/** The table this host's own task hub keeps everything in (see LogStructuredTaskHubStore). */
 export function hostLayoutTable(hubName: string): string {
   return `${hubName}TaskHub`;
 }
@@ -15,7 +15,7 @@ export async function readHostLayoutHistory(
   instanceId: string,
 ): Promise<RecordedHistory | undefined> {
   // A reader: the host may be running, and its newest episodes may still be only in the commit log.
-  const store = new TableTaskHubStore(account.connectionString, hubName, { role: 'reader' });
+  const store = new LogStructuredTaskHubStore(account.connectionString, hubName, { role: 'reader' });
   await account.call(`reading the commit log of task hub ${hubName}`, () => store.init());
   const found = await account.call(`reading instance '${instanceId}'`, () => store.getInstance(instanceId));
   if (!found) return undefined;

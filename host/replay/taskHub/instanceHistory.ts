@@ -5,7 +5,7 @@ import { hostLayoutTable, readHostLayoutHistory } from './hostLayoutHistory';
 import { StorageAccount } from './storageAccount';
 
 /**
- * `host`: the task hub of this project's local host (one `<hub>TaskHub` table, TableTaskHubStore).
+ * `host`: the task hub of this project's local host (one `<hub>TaskHub` table, LogStructuredTaskHubStore).
  * `azure-storage`: a deployed app's hub, the Durable Task Azure Storage provider's `<hub>History`.
  */
 export type TaskHubLayout = 'host' | 'azure-storage';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyEvents, OrchestrationStatus } from '../../../host/durable/history/historyEvent';
-import { TableTaskHubStore } from '../../../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../../host/store/logStructuredTaskHubStore';
 import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
 import { startHostProcess, waitForStatus, type HostProcess } from '../../support/hostProcess';
 
@@ -56,7 +56,7 @@ describe('a host restarting on a task hub', () => {
   it('gives a waiting parent the answer of a child that finished before the host went down', async () => {
     // The state a kill leaves between the child's last commit and its parent's next one: the
     // parent's history has the child created and unanswered, the child's record says Completed.
-    const store = new TableTaskHubStore(azurite.connectionString, HUB);
+    const store = new LogStructuredTaskHubStore(azurite.connectionString, HUB);
     await store.init();
     const at = new Date();
     const parentExecution = 'e0000000000000000000000000000001';

@@ -6,13 +6,13 @@ import { EventType, type HistoryEvent } from '../../../host/durable/history/hist
 import { readHistoryFile } from '../../../host/replay/history/historyFile';
 import { HistorySourceError } from '../../../host/replay/historySourceError';
 import { readInstanceHistory } from '../../../host/replay/taskHub/instanceHistory';
-import { TableTaskHubStore } from '../../../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../../host/store/logStructuredTaskHubStore';
 import type { InstanceRecord } from '../../../host/store/taskHubStore';
 import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
 import { writeAzureStorageHistory } from './azureStorageHubRows';
 
 // Reading an instance's history from a real task hub on Azurite: the local host's own layout
-// (through TableTaskHubStore) and a deployed app's Azure Storage provider layout (rows written
+// (through LogStructuredTaskHubStore) and a deployed app's Azure Storage provider layout (rows written
 // as DTFx writes them), found by which tables the hub has.
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/histories/rejected-at-b.json');
@@ -48,7 +48,7 @@ function withoutNulls(events: HistoryEvent[]): HistoryEvent[] {
 }
 
 async function writeHostLayout(hubName: string, instanceId: string, events: HistoryEvent[]): Promise<void> {
-  const store = new TableTaskHubStore(azurite.connectionString, hubName);
+  const store = new LogStructuredTaskHubStore(azurite.connectionString, hubName);
   await store.init();
   const started = events.find((e) => e.EventType === EventType.ExecutionStarted)!;
   const executionId = started.OrchestrationInstance?.ExecutionId ?? 'e1';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { developmentConnectionString } from '../../../host/azurite';
 import { EventType, type HistoryEvent } from '../../../host/durable/history/historyEvent';
 import { readHistoryFile } from '../../../host/replay/history/historyFile';
-import { TableTaskHubStore } from '../../../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../../host/store/logStructuredTaskHubStore';
 import { startTestAzurite, type RunningAzurite } from '../../support/azuriteProcess';
 import { writeAzureStorageHistory } from './azureStorageHubRows';
 
@@ -70,7 +70,7 @@ beforeAll(async () => {
   // The saga's own task hub on the local host, as `npm start` leaves it.
   const events = sagaEvents('success');
   const started = events.find((e) => e.EventType === EventType.ExecutionStarted)!;
-  const store = new TableTaskHubStore(azurite.connectionString, 'DurableSagaHub');
+  const store = new LogStructuredTaskHubStore(azurite.connectionString, 'DurableSagaHub');
   await store.init();
   const at = new Date(started.Timestamp);
   await store.commitEpisode({

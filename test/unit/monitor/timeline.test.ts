@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toInstanceDetail } from '../../../src/monitor/instanceDetail';
-import {
-  buildTimeline,
-  ranStepsAsSubOrchestrations,
-  stepActivityOf,
-  Timeline,
-  TimelineEntry,
-} from '../../../src/monitor/timeline';
+import { buildTimeline, Timeline, TimelineEntry } from '../../../src/monitor/timeline';
+import { ranStepsAsSubOrchestrations, stepActivityOf } from '../../../src/monitor/timelineHistory';
 import { recordedInstance, RecordingName, shortlyAfter } from './recordedInstances';
 
 function timelineOf(name: RecordingName, now?: Date): Timeline {

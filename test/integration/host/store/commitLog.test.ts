@@ -11,7 +11,7 @@ import { TaskHubInUseError } from '../../../../host/store/hubOwnership';
 import { InstanceIndex } from '../../../../host/store/instanceIndex';
 import { commitLine } from '../../../../host/store/loggedRow';
 import { rowKeys, shardOf } from '../../../../host/store/tableKeys';
-import { TableTaskHubStore } from '../../../../host/store/tableTaskHubStore';
+import { LogStructuredTaskHubStore } from '../../../../host/store/logStructuredTaskHubStore';
 import { StoreConflictError } from '../../../../host/store/taskHubStore';
 import { startTestAzurite, type RunningAzurite } from '../../../support/azuriteProcess';
 import { startStorageFaultProxy } from '../../../support/storageFaultProxy';
@@ -32,12 +32,12 @@ import {
 const ROOT = path.resolve(__dirname, '../../../..');
 const CHILD_SOURCE = path.join(ROOT, 'test/support/storeCrashChild.ts');
 const CHILD_SCRIPT = path.join(ROOT, 'dist/test/support/storeCrashChild.js');
-const BUILT_STORE = path.join(ROOT, 'dist/host/store/tableTaskHubStore.js');
+const BUILT_STORE = path.join(ROOT, 'dist/host/store/logStructuredTaskHubStore.js');
 const built = fs.existsSync(BUILT_STORE);
 if (!built) console.warn(`Skipping the child-process specifications: ${BUILT_STORE} is missing (run npm run build).`);
 
 let azurite: RunningAzurite;
-const stores: TableTaskHubStore[] = [];
+const stores: LogStructuredTaskHubStore[] = [];
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -72,13 +72,13 @@ function newHub(name: string): string {
   return `${name}${String(hubCount)}`;
 }
 
-function openStore(hub: string, role: 'owner' | 'reader' = 'owner'): TableTaskHubStore {
-  const store = new TableTaskHubStore(azurite.connectionString, hub, { role });
+function openStore(hub: string, role: 'owner' | 'reader' = 'owner'): LogStructuredTaskHubStore {
+  const store = new LogStructuredTaskHubStore(azurite.connectionString, hub, { role });
   stores.push(store);
   return store;
 }
 
-async function ownerStore(hub: string): Promise<TableTaskHubStore> {
+async function ownerStore(hub: string): Promise<LogStructuredTaskHubStore> {
   const store = openStore(hub);
   await store.init();
   return store;
@@ -269,7 +269,7 @@ describe('a start', () => {
 
     const proxy = await startStorageFaultProxy(azurite.ports);
     try {
-      const store = new TableTaskHubStore(proxy.connectionString, hub);
+      const store = new LogStructuredTaskHubStore(proxy.connectionString, hub);
       stores.push(store);
       await store.init();
       expect(await store.instancesIndexed()).toBe(true);
