@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosAdapter, AxiosError, AxiosHeaders, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { LocalRequest, LocalResponse } from '../http/httpServer';
 
 /** The parts of the app's own axios module this uses (types only: the module is the app's copy). */
@@ -7,14 +7,8 @@ interface AppAxios {
   defaults: { adapter?: InternalAxiosRequestConfig['adapter'] };
   getAdapter(adapters: InternalAxiosRequestConfig['adapter']): AxiosAdapter;
   getUri(config: InternalAxiosRequestConfig): string;
-  AxiosHeaders: { from(headers: unknown): { normalize(format: boolean): { toJSON(): Record<string, unknown> } } };
-  AxiosError: new (
-    message: string,
-    code: string,
-    config: InternalAxiosRequestConfig,
-    request: unknown,
-    response: AxiosResponse,
-  ) => Error;
+  AxiosHeaders: typeof AxiosHeaders;
+  AxiosError: typeof AxiosError;
 }
 
 /** The axios module the app's `durable-functions` loads, or undefined when the app has none. */
@@ -49,8 +43,8 @@ export function routeDurableClientToHost(
     if (!url.startsWith(prefix)) return original(config);
     const target = new URL(url);
     const headers: Record<string, string> = { host: target.host };
-    for (const [name, value] of Object.entries(axios.AxiosHeaders.from(config.headers).normalize(true).toJSON()))
-      if (typeof value === 'string' || typeof value === 'number') headers[name.toLowerCase()] = String(value);
+    for (const [name, value] of Object.entries(axios.AxiosHeaders.from(config.headers).normalize(true).toJSON(true)))
+      if (typeof value === 'string') headers[name.toLowerCase()] = value;
     const body = config.data === undefined || config.data === null ? undefined : String(config.data);
     const answer = await send({
       method: (config.method ?? 'get').toUpperCase(),
@@ -62,7 +56,7 @@ export function routeDurableClientToHost(
       data: answer.body,
       status: answer.status,
       statusText: answer.statusText,
-      headers: answer.headers,
+      headers: axios.AxiosHeaders.from(answer.headers),
       config,
       request: undefined,
     };
