@@ -9,6 +9,20 @@ export type RpcTypedData =
   | { int: number }
   | { double: number };
 
+/** Text `JSON.parse` reads: a number, `true`, `false`, `null`, or text that opens an object, array or string. */
+const MAY_BE_JSON = /^\s*(?:[[{"]|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\s*$|(?:true|false|null)\s*$)/;
+
+/**
+ * A string as typed data the Node worker reads back to the same value. The worker JSON-parses
+ * every `string` it gets and keeps the text when that fails, and for text that is no JSON (an
+ * instance id) the failed parse cost an exception with a stack trace on every durable
+ * invocation. Such text goes as `json`, the JSON of the string, which reads to the same string;
+ * text that may parse goes as `string`, so it reads as the worker reads it (`"42"` as 42).
+ */
+export function stringData(text: string): RpcTypedData {
+  return MAY_BE_JSON.test(text) ? { string: text } : { json: JSON.stringify(text) };
+}
+
 export interface NamedData {
   name: string;
   data: RpcTypedData;

@@ -1,5 +1,6 @@
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker, RpcTypedData } from '../../app/invokeFunction';
+import { stringData } from '../../app/appInvocation';
 import { historyEvents, type HistoryEvent } from '../history/historyEvent';
 import type { Clock } from './clock';
 import { HTTP_ACTIVITY } from './actionReplay';
@@ -99,7 +100,7 @@ export class ActivityRunner {
         const result = await this.invoker.invoke({
           fn,
           trigger: triggerData(call.input),
-          triggerMetadata: { instanceId: { string: call.instanceId } },
+          triggerMetadata: { instanceId: stringData(call.instanceId) },
         });
         this.observer.activity(fn.name, performance.now() - started, false);
         return historyEvents.taskCompleted(this.clock.now(), call.id, resultText(result.returnValue));

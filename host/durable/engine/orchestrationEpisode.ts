@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry } from '../../app/functionRegistry';
 import type { FunctionInvoker } from '../../app/invokeFunction';
+import { stringData } from '../../app/appInvocation';
 import { WorkerExitedError } from '../../worker/workerExitedError';
 import type { InstanceRecord } from '../../store/taskHubStore';
 import {
@@ -140,7 +141,7 @@ export async function invokeOrchestrator(
     const invocation = await invoker.invoke({
       fn: orchestrator,
       trigger: { string: JSON.stringify(binding) },
-      triggerMetadata: { instanceId: { string: call.instanceId } },
+      triggerMetadata: { instanceId: stringData(call.instanceId) },
     });
     const value = invocation.returnValue as { json?: string; string?: string } | undefined;
     returned = value?.json !== undefined ? JSON.parse(value.json) : value?.string;

@@ -61,6 +61,20 @@ describe('orchestrations started through an HTTP trigger and the durable client'
     });
   });
 
+  it('gives orchestrators and activities their instance id as trigger metadata, read as the Node worker reads a string (JSON when it parses)', async () => {
+    for (const [id, seen] of [
+      ['order-7', 'order-7'],
+      ['42', 42],
+      ['null', null],
+      ['[1]', [1]],
+      ['{"a":1', '{"a":1'],
+    ] as const) {
+      const started = await startThroughTrigger('metadataSeen', undefined, encodeURIComponent(id));
+      const status = await waitForStatus(started.statusQueryGetUri.replace('http://localhost', 'http://127.0.0.1'));
+      expect(status).toMatchObject({ runtimeStatus: 'Completed', output: { orchestrator: seen, activity: seen } });
+    }
+  });
+
   it('fans out with Task.all', async () => {
     expect(await runToEnd('fanOut', 20)).toMatchObject({ runtimeStatus: 'Completed', output: 190 });
   });
