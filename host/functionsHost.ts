@@ -24,6 +24,7 @@ import type { TaskHubStore } from './store/taskHubStore';
 import type { RuntimeStatus } from './durable/history/historyEvent';
 import { workerCount } from './worker/workerCount';
 import { WorkerPool } from './worker/workerPool';
+import { HTTP_URI_CAPABILITY } from './worker/workerMessages';
 
 export interface HostOptions extends HostFlags {
   logger?: HostLogger;
@@ -120,7 +121,7 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
     // App code runs in language workers beside the host, as on Azure: a stray rejection or a
     // process.exit() in a function ends its worker, never the host.
     let stop = async (): Promise<void> => workers?.stop();
-    const { pool, functions } = await WorkerPool.start({
+    const { pool, functions, capabilities } = await WorkerPool.start({
       start: { appDir: config.appDir, main: config.packageMain },
       count: workerCount(process.env),
       logger,
@@ -203,7 +204,15 @@ export async function startFunctionsHost(options: HostOptions): Promise<RunningH
       hubName: config.hubName,
       defaultVersion: config.durable.versioning.defaultVersion,
     });
-    const table = registerHttpTriggers(server, registry.all(), config.routePrefix, invoker, logger);
+    const table = registerHttpTriggers(
+      server,
+      registry.all(),
+      config.routePrefix,
+      invoker,
+      logger,
+      // Every worker runs the same app: the first one's capabilities are all of theirs.
+      Boolean(capabilities[HTTP_URI_CAPABILITY]),
+    );
     port = await server.listen(config.port, config.bindAddress);
     // The durable client's calls reach these routes through the workers' ports, not a socket.
     pool.serveDurableApi(durableRpcBaseUrl(`http://127.0.0.1:${port}`), (request) => server.handle(request));

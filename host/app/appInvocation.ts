@@ -54,7 +54,13 @@ export interface FunctionLogEntry {
   message: string;
 }
 
+/**
+ * Starts forwarding an HTTP trigger's request to the HTTP proxy of the worker that runs it (its
+ * HttpUri capability), as the Functions host does right before it sends that worker the invocation.
+ */
+export type ForwardHttpRequest = (httpUri: string, invocationId: string) => void;
+
 /** Where an app runs: a language worker (or, for the replay tool, this process). */
 export interface AppChannel {
-  invoke(request: AppInvocationRequest): Promise<AppInvocationResponse>;
+  invoke(request: AppInvocationRequest, forwardHttp?: ForwardHttpRequest): Promise<AppInvocationResponse>;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../logging/hostLogger';
 import { LogLevelFilter } from '../logging/logLevels';
-import type { AppChannel, FunctionLogEntry, NamedData, RpcTypedData } from './appInvocation';
+import type { AppChannel, ForwardHttpRequest, FunctionLogEntry, NamedData, RpcTypedData } from './appInvocation';
 import type { RegisteredFunction } from './functionRegistry';
 
 export type { RpcTypedData } from './appInvocation';
@@ -15,6 +15,8 @@ export interface Invocation {
    */
   requestOrigin?: string;
   triggerMetadata?: Record<string, RpcTypedData>;
+  /** An HTTP trigger of an app that streams HTTP: its request goes to the worker's proxy. */
+  forwardHttp?: ForwardHttpRequest;
 }
 
 /**
@@ -95,16 +97,19 @@ export class FunctionInvoker {
     const started = performance.now();
     let response;
     try {
-      response = await this.channel.invoke({
-        invocationId,
-        functionName: fn.name,
-        inputData: [
-          { name: fn.triggerBindingName, data: invocation.trigger },
-          ...this.clientInputs(invocation),
-          ...boundInputs,
-        ],
-        triggerMetadata: invocation.triggerMetadata ?? {},
-      });
+      response = await this.channel.invoke(
+        {
+          invocationId,
+          functionName: fn.name,
+          inputData: [
+            { name: fn.triggerBindingName, data: invocation.trigger },
+            ...this.clientInputs(invocation),
+            ...boundInputs,
+          ],
+          triggerMetadata: invocation.triggerMetadata ?? {},
+        },
+        invocation.forwardHttp,
+      );
     } catch (error) {
       const duration = Math.round(performance.now() - started);
       this.logger.debug(`Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)`);

@@ -42,8 +42,9 @@ export function bindingDataOf(invocation: Invocation): BindingData {
         // Not JSON: the body offers no names.
       }
     }
-    data.query = http.query ?? {};
-    data.headers = http.headers ?? {};
+    // A request that went to the worker's proxy has none of these here: its trigger metadata has them.
+    if (http.query) data.query = http.query;
+    if (http.headers) data.headers = http.headers;
     Object.assign(data, http.params ?? {});
   } else {
     Object.assign(data, propertiesOf(valueOf(trigger)));

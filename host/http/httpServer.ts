@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Transform, type Readable } from 'node:stream';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
 import inject from 'light-my-request';
 import { StartupError } from '../config/startupError';
@@ -14,6 +15,11 @@ export interface RouteContext {
   params: Record<string, string | undefined>;
   /** Reads the whole body (bounded); call once. */
   body: () => Promise<Buffer>;
+  /**
+   * The body as it arrives, under the same bound: throws 413 at once for a declared length over it,
+   * and the stream fails with 413 once more than that has come. Call once, instead of `body`.
+   */
+  bodyStream: () => Readable;
 }
 
 /** A request made inside the host: a path and query (its Host header names the origin). */
@@ -62,6 +68,24 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function limitedBody(req: IncomingMessage, limit: number): Readable {
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
+    req.resume();
+    throw payloadTooLarge(limit);
+  }
+  let size = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback): void {
+      size += chunk.length;
+      if (size > limit) callback(payloadTooLarge(limit));
+      else callback(null, chunk);
+    },
+  });
+  // A pipe does not pass errors on: a client that goes away mid-body fails the stream.
+  req.on('error', (error) => counted.destroy(error));
+  return req.pipe(counted);
 }
 
 /** The host's one HTTP listener: app triggers, the Durable HTTP API and /admin share it, like the Functions host. */
@@ -175,6 +199,10 @@ export class HttpServer {
       body: () => {
         bodyRead = true;
         return readBody(req, MAX_BODY_BYTES);
+      },
+      bodyStream: () => {
+        bodyRead = true;
+        return limitedBody(req, MAX_BODY_BYTES);
       },
     };
     this.inFlight++;

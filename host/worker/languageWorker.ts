@@ -3,7 +3,23 @@ import { InProcessApp } from '../app/inProcessApp';
 import { loadApp } from '../app/loadApp';
 import type { LocalResponse } from '../http/httpServer';
 import { routeDurableClientToHost } from './durableClientTransport';
-import type { HostToWorker, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
+import type { HostToWorker, WorkerCapabilities, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
+
+/**
+ * What the Node worker says it can do before the programming model adds its own (getWorkerCapabilities
+ * in azure-functions-nodejs-worker). This host builds invocations that way already; the model
+ * reads them and adds HttpUri when the app streams HTTP.
+ */
+const NODE_WORKER_CAPABILITIES: WorkerCapabilities = {
+  RawHttpBodyBytes: 'true',
+  RpcHttpTriggerMetadataRemoved: 'true',
+  RpcHttpBodyOnly: 'true',
+  IgnoreEmptyValuedRpcHttpHeaders: 'true',
+  UseNullableValueDictionaryForHttp: 'true',
+  WorkerStatus: 'true',
+  TypedDataCollection: 'true',
+  HandlesWorkerTerminateMessage: 'true',
+};
 
 /**
  * The language worker: a thread that loads the app with the host's @azure/functions-core, runs
@@ -19,12 +35,24 @@ function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
     registrations.systemLog = (level, message) => send({ type: 'systemLog', level, message });
     app = new InProcessApp(registrations, (entry) => send({ type: 'functionLog', entry }));
     const functions = registrations.functions.map((f) => f.metadata);
-    void app
-      .runAppStartHooks(start.appDir)
-      .then(() => send({ type: 'ready', functions }))
-      .catch((error: unknown) =>
-        send({ type: 'loadFailed', message: `An appStart hook failed: ${describe(error).message}` }),
-      );
+    const model = registrations.programmingModel;
+    void (async () => {
+      try {
+        await app.runAppStartHooks(start.appDir);
+      } catch (error) {
+        send({ type: 'loadFailed', message: `An appStart hook failed: ${describe(error).message}` });
+        return;
+      }
+      try {
+        // As the Node worker: once the app started, the model adds its capabilities (and locks app.setup).
+        const capabilities = model?.getCapabilities
+          ? await model.getCapabilities({ ...NODE_WORKER_CAPABILITIES })
+          : { ...NODE_WORKER_CAPABILITIES };
+        send({ type: 'ready', functions, capabilities });
+      } catch (error) {
+        send({ type: 'loadFailed', message: `The app's capabilities could not be read: ${describe(error).message}` });
+      }
+    })();
   } catch (error) {
     send({ type: 'loadFailed', message: describe(error).message });
     return;

@@ -9,6 +9,15 @@ export interface WorkerStart {
   main: string;
 }
 
+/** Capability names and values, as the worker protocol's WorkerInitResponse carries them. */
+export type WorkerCapabilities = Record<string, string>;
+
+/**
+ * Where the app's programming model serves HTTP triggers itself (`app.setup({ enableHttpStream:
+ * true })`): the host forwards each HTTP request there instead of sending it in the invocation.
+ */
+export const HTTP_URI_CAPABILITY = 'HttpUri';
+
 /** An error as it crosses to the host: structured clone keeps neither its class nor its extra fields. */
 export interface WorkerError {
   message: string;
@@ -25,8 +34,11 @@ export type HostToWorker =
   | { type: 'durableApiFailed'; id: number; message: string };
 
 export type WorkerToHost =
-  /** The app loaded and its appStart hooks ran: the functions' metadata, as FunctionMetadataResponse. */
-  | { type: 'ready'; functions: CoreFunctionMetadata[] }
+  /**
+   * The app loaded and its appStart hooks ran: the functions' metadata, as FunctionMetadataResponse,
+   * and the worker's capabilities as its WorkerInitResponse reports them.
+   */
+  | { type: 'ready'; functions: CoreFunctionMetadata[]; capabilities: WorkerCapabilities }
   /** The app could not load (a start-up error in one line). */
   | { type: 'loadFailed'; message: string }
   | { type: 'result'; invocationId: string; response: AppInvocationResponse }

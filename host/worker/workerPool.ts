@@ -1,13 +1,26 @@
 import path from 'node:path';
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { AppChannel, AppInvocationRequest, AppInvocationResponse, FunctionLogEntry } from '../app/appInvocation';
+import type {
+  AppChannel,
+  AppInvocationRequest,
+  AppInvocationResponse,
+  ForwardHttpRequest,
+  FunctionLogEntry,
+} from '../app/appInvocation';
 import type { CoreFunctionMetadata } from '../app/coreModule';
 import { StartupError } from '../config/startupError';
 import type { LocalRequest, LocalResponse } from '../http/httpServer';
 import type { HostLogger } from '../logging/hostLogger';
 import { WorkerErrorBudget } from './workerErrorBudget';
 import { WorkerExitedError } from './workerExitedError';
-import type { HostToWorker, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
+import {
+  HTTP_URI_CAPABILITY,
+  type HostToWorker,
+  type WorkerCapabilities,
+  type WorkerError,
+  type WorkerStart,
+  type WorkerToHost,
+} from './workerMessages';
 
 const WORKER_SCRIPT = path.join(__dirname, 'languageWorker.js');
 /** How long the appTerminate hooks get at stop before the worker is ended anyway. */
@@ -35,6 +48,8 @@ class LanguageWorker {
   readonly inFlight = new Map<string, Pending>();
   state: 'starting' | 'ready' | 'exited' = 'starting';
   loadError: string | undefined;
+  /** The worker's own HTTP proxy, when the app streams HTTP (each worker listens on a port of its own). */
+  httpUri: string | undefined;
   onTerminated: (() => void) | undefined;
 
   constructor(start: WorkerStart) {
@@ -77,24 +92,31 @@ export class WorkerPool implements AppChannel {
    * Starts the workers; resolves with the functions the first one reports once all are up.
    * Throws StartupError when the app does not load.
    */
-  static async start(options: WorkerPoolOptions): Promise<{ pool: WorkerPool; functions: CoreFunctionMetadata[] }> {
+  static async start(
+    options: WorkerPoolOptions,
+  ): Promise<{ pool: WorkerPool; functions: CoreFunctionMetadata[]; capabilities: WorkerCapabilities }> {
     const pool = new WorkerPool(options);
     try {
-      const functions = await pool.launch(0);
+      const { functions, capabilities } = await pool.launch(0);
       await Promise.all(Array.from({ length: options.count - 1 }, (_, i) => pool.launch(i + 1)));
       pool.started = true;
-      return { pool, functions };
+      return { pool, functions, capabilities };
     } catch (error) {
       await pool.stop();
       throw error;
     }
   }
 
-  async invoke(request: AppInvocationRequest): Promise<AppInvocationResponse> {
+  async invoke(request: AppInvocationRequest, forwardHttp?: ForwardHttpRequest): Promise<AppInvocationResponse> {
     const worker = await this.nextReady();
     return new Promise<AppInvocationResponse>((resolve, reject) => {
       worker.inFlight.set(request.invocationId, { resolve, reject });
       try {
+        if (forwardHttp) {
+          if (worker.httpUri === undefined)
+            throw new Error(`The language worker reported no ${HTTP_URI_CAPABILITY} to forward the HTTP request to.`);
+          forwardHttp(worker.httpUri, request.invocationId);
+        }
         worker.send({ type: 'invoke', request });
       } catch (error) {
         worker.inFlight.delete(request.invocationId);
@@ -171,17 +193,18 @@ export class WorkerPool implements AppChannel {
     for (const resolve of waiting) resolve();
   }
 
-  private launch(slot: number): Promise<CoreFunctionMetadata[]> {
+  private launch(slot: number): Promise<{ functions: CoreFunctionMetadata[]; capabilities: WorkerCapabilities }> {
     const worker = new LanguageWorker(this.options.start);
     this.slots[slot] = worker;
     const { logger } = this.options;
-    return new Promise<CoreFunctionMetadata[]>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       worker.thread.on('message', (message: WorkerToHost) => {
         switch (message.type) {
           case 'ready':
             worker.state = 'ready';
+            worker.httpUri = message.capabilities[HTTP_URI_CAPABILITY] || undefined;
             if (this.durableApi) worker.send({ type: 'durableApi', prefix: this.durableApi.prefix });
-            resolve(message.functions);
+            resolve({ functions: message.functions, capabilities: message.capabilities });
             this.wake();
             return;
           case 'loadFailed':

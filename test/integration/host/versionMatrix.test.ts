@@ -20,7 +20,8 @@
  * Each is paired with the newest durable-functions that accepts it (3.3.1 below 4.14, else 3.5.0),
  * the pair an app of that time would pin. One more pair pins the oldest @azure/functions next to the
  * newest durable-functions, which then brings its own 4.x copy: two copies register in one app.
- * Minors left out: 4.4 and 4.7 changed HTTP streaming only, which this host does not offer; 4.6 reads
+ * Minors left out: 4.4 and 4.7 changed HTTP streaming only (test/integration/host/httpStreams.test.ts
+ * serves the app's own copy); 4.6 reads
  * route parameters from their string form (4.5 and 4.9 sit either side); 4.12 fixed request.clone()
  * and typings; 4.8, 4.10 and 4.15 changed none of those sources, 4.13 and 4.14 only for MCP
  * triggers, which this host does not serve.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RegisteredFunction } from '../../../../host/app/functionRegistry';
 import { bindingDataOf } from '../../../../host/bindings/bindingData';
+import { resolveBindingPath } from '../../../../host/bindings/bindingExpressions';
 import { isDisabled } from '../../../../host/triggers/triggerInvocations';
 
 const fn = { name: 'copyFile' } as RegisteredFunction;
@@ -25,6 +26,22 @@ describe('the data binding paths can name', () => {
       query: { name: 'pancakes' },
       headers: { 'x-tenant': 't1' },
     });
+  });
+
+  it('offers a request that went to the worker’s proxy the same names, from its trigger metadata', () => {
+    const data = bindingDataOf({
+      fn,
+      trigger: { http: {} },
+      triggerMetadata: {
+        folder: { string: 'recipes' },
+        name: { string: 'pancakes' },
+        Query: { json: '{"name":"pancakes"}' },
+        Headers: { json: '{"x-tenant":"t1"}' },
+      },
+    });
+    expect(resolveBindingPath('{headers.x-tenant}/{folder}/{query.name}', data, new Date())).toBe(
+      't1/recipes/pancakes',
+    );
   });
 
   it("offers an activity its input's properties and the trigger metadata", () => {
