@@ -195,6 +195,28 @@ describe('an app that streams HTTP', () => {
   });
 });
 
+describe('an app that streams HTTP on two language workers', () => {
+  let stack: HostOnAzurite;
+
+  beforeAll(async () => {
+    stack = await startHostOnAzurite(APP, { FUNCTIONS_WORKER_PROCESS_COUNT: '2' });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('forwards each request to the proxy of the worker that runs its invocation', async () => {
+    // Round-robin over both workers: a request sent to the other worker's proxy would never be answered.
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => request(`${stack.host.url}/api/echo/w${i}`)));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    for (const answer of answers)
+      expect(answer.headers['x-ms-invocation-id']).toBe(
+        (JSON.parse(answer.body) as { invocationId: string }).invocationId,
+      );
+  });
+});
+
 describe('the same app with streams off', () => {
   let stack: HostOnAzurite;
   const url = (p: string): string => `${stack.host.url}/api/${p}`;
