@@ -108,7 +108,11 @@ async function invokeWithRequest({ fn, ctx, params, requestOrigin, invoker }: Ht
  * query parameters but `code`, route parameters, then `Query` and `Headers` unless a parameter
  * took those names. The library reads the request's headers and parameters from here.
  */
-function requestBindingData(url: URL, headers: Record<string, string>, params: Record<string, string>) {
+function requestBindingData(
+  url: URL,
+  headers: Record<string, string>,
+  params: Record<string, string>,
+): Record<string, RpcTypedData> {
   const data: Record<string, RpcTypedData> = {};
   for (const [name, value] of url.searchParams) if (name.toLowerCase() !== 'code') data[name] = { string: value };
   for (const [name, value] of Object.entries(params)) data[name] = { string: value };
