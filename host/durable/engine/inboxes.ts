@@ -14,7 +14,6 @@ function newMessageId(now: Date): string {
   return `${now.getTime().toString(36).padStart(9, '0')}-${String(messageCounter).padStart(6, '0')}-${randomUUID().slice(0, 8)}`;
 }
 
-/** Messages to instances: each stored in its recipient's durable inbox, then queued to it in memory. */
 export class Inboxes {
   constructor(
     private readonly store: TaskHubStore,
