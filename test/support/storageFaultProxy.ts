@@ -15,6 +15,8 @@ export interface StorageRequest {
   readonly method: string;
   /** Path and query, as the client sent them. */
   readonly path: string;
+  /** The request body, for matchers (what `requests` keeps has none). */
+  readonly body?: Buffer;
 }
 
 export type StorageFaultKind =
@@ -131,7 +133,7 @@ export async function startStorageFaultProxy(target: {
       request.on('end', () => {
         const seen: StorageRequest = { service, method: request.method ?? 'GET', path: request.url ?? '/' };
         requests.push(seen);
-        const fault = takeFault(seen);
+        const fault = takeFault({ ...seen, body: Buffer.concat(chunks) });
         if (fault) served[fault.type]++;
         if (fault?.type === 'status') {
           const code = STATUS_TEXT[fault.status] ?? 'InternalError';

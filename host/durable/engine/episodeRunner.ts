@@ -82,6 +82,7 @@ export class EpisodeRunner {
         return;
       }
 
+      const outgoing = await this.workDispatch.outbox(result.work);
       const commitStarted = performance.now();
       const committing = this.store.commitEpisode({
         record,
@@ -89,6 +90,7 @@ export class EpisodeRunner {
         newHistory: result.newHistory,
         historyRow: { executionId: result.historyExecutionId, index: rowIndex },
         consumedMessageIds: consumedRows,
+        sentMessages: outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event })),
       });
       // Activities run at least once, so they start while their episode commits; what they answer
       // waits for the commit (an episode that fails to commit runs again and schedules them again).
@@ -108,9 +110,10 @@ export class EpisodeRunner {
         void this.store.dropOldExecutions(record).catch(() => undefined);
       }
       for (const answer of activities) void answer.then((event) => this.live.deliver(record.instanceId, { event }));
+      this.workDispatch.deliver(outgoing);
       await this.workDispatch.dispatch(
         record,
-        early ? result.work.filter((item) => item.kind !== 'activity') : result.work,
+        result.work.filter((item) => item.kind !== 'entityMessage' && !(early && item.kind === 'activity')),
       );
       if (isFinished(record)) {
         if (record.parent) this.workDispatch.notifyParent(record);

@@ -3,12 +3,23 @@ import { dotNetTime, historyEvents, type HistoryEvent, type ParentInstance } fro
 import type { NewWork } from './actionReplay';
 import type { ActivityRunner } from './activityRunner';
 import type { Clock } from './clock';
+import type { OutgoingMessage } from './entityEpisode';
 import { RELEASE_EVENT } from './entityMessages';
 import type { Inboxes } from './inboxes';
 import { InstanceAlreadyExistsError, type InstanceStarts } from './instanceStarts';
 import type { LiveInstances } from './liveInstances';
 import type { TimerScheduler } from './timerScheduler';
 import type { UntilStored } from './untilStored';
+
+/** An orchestration's message to an entity (a call, signal, lock request or release) as its inbox row. */
+function entityMessageOf(item: Extract<NewWork, { kind: 'entityMessage' }>, now: Date): OutgoingMessage {
+  return {
+    instanceId: item.targetInstanceId,
+    // A release shares its lock request's id; its inbox row must not.
+    messageId: item.eventName === RELEASE_EVENT ? `${item.requestId}:release` : item.requestId,
+    event: historyEvents.eventRaised(now, item.eventName, item.request),
+  };
+}
 
 /**
  * Acting on a committed episode: its activities run, its timers are armed, its children start,
@@ -47,17 +58,30 @@ export class WorkDispatch {
           await this.untilStored(() => this.startChild(record, item));
           break;
         case 'entityMessage':
-          await this.inboxes.sendAll([
-            {
-              instanceId: item.targetInstanceId,
-              // A release shares its lock request's id; its inbox row must not.
-              messageId: item.eventName === RELEASE_EVENT ? `${item.requestId}:release` : item.requestId,
-              event: historyEvents.eventRaised(this.clock.now(), item.eventName, item.request),
-            },
-          ]);
+          await this.inboxes.sendAll([entityMessageOf(item, this.clock.now())]);
           break;
       }
     }
+  }
+
+  /**
+   * An episode's messages to entities, for its commit to store (an outbox), with each entity they
+   * go to made first: a finished orchestration is not recovered after a crash, so a release or
+   * signal sent after its last commit would be lost with the process.
+   */
+  async outbox(work: NewWork[]): Promise<OutgoingMessage[]> {
+    const now = this.clock.now();
+    const outgoing = work.flatMap((item) => (item.kind === 'entityMessage' ? [entityMessageOf(item, now)] : []));
+    for (const message of outgoing)
+      if (message.instanceId.startsWith('@'))
+        await this.untilStored(() => this.inboxes.ensureEntity(message.instanceId));
+    return outgoing;
+  }
+
+  /** Runs what a commit stored in other instances' inboxes. */
+  deliver(outgoing: OutgoingMessage[]): void {
+    for (const message of outgoing)
+      this.live.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
   }
 
   startActivity(instanceId: string, item: Extract<NewWork, { kind: 'activity' }>): Promise<HistoryEvent> {
