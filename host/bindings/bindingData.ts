@@ -1,7 +1,8 @@
 import type { Invocation, RpcTypedData } from '../app/invokeFunction';
 import type { BindingData } from './bindingExpressions';
 
-function valueOf(data: RpcTypedData): unknown {
+/** A typed value as the Node worker reads it: a string is JSON when it parses, else text. */
+export function valueOf(data: RpcTypedData): unknown {
   if ('string' in data) {
     try {
       return JSON.parse(data.string) as unknown;

@@ -1,19 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringData, type RpcTypedData } from '../../../../host/app/appInvocation';
-
-/** How the Node worker (@azure/functions fromRpcTypedData) reads string and json typed data. */
-function readAsWorker(data: RpcTypedData): unknown {
-  if ('string' in data) {
-    try {
-      return JSON.parse(data.string) as unknown;
-    } catch {
-      return data.string;
-    }
-  }
-  if ('json' in data) return JSON.parse(data.json) as unknown;
-  throw new Error('not string or json data');
-}
+import { stringData } from '../../../../host/app/appInvocation';
+import { valueOf as readAsWorker } from '../../../../host/bindings/bindingData';
 
 describe('a string sent to the language worker', () => {
   it('reads back as the worker reads the plain string, whatever the text', () => {
