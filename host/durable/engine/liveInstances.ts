@@ -89,8 +89,12 @@ export class LiveInstances {
 
   forget(instanceId: string): void {
     const live = this.live.get(instanceId);
-    if (live && !live.running) this.live.delete(instanceId);
-    else if (live) live.state = undefined;
+    if (live === undefined) return;
+    // One that runs, waits in the ready queue or waits out a retry runs once more as it is: it
+    // finds the instance gone and leaves. Dropped from the map, it would run beside the next
+    // object made for the same id (a new start), two episodes of one instance at once.
+    if (live.running || live.scheduled || live.retryTimer !== undefined) live.state = undefined;
+    else this.live.delete(instanceId);
   }
 
   async getRecord(instanceId: string): Promise<InstanceRecord | undefined> {
