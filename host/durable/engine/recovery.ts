@@ -1,4 +1,5 @@
 import type { HostLogger } from '../../logging/hostLogger';
+import { isStorageFailure } from '../../store/storeOutage';
 import type { InstanceRecord, TaskHubStore, Versioned } from '../../store/taskHubStore';
 import type { HistoryEvent } from '../history/historyEvent';
 import { pendingWork } from '../history/pendingWork';
@@ -71,8 +72,13 @@ export class Recovery {
       for (const message of messages)
         if (ids.has(message.instanceId))
           this.live.deliver(message.instanceId, { event: message.event, storedId: message.id });
-    } catch {
+    } catch (error) {
       // Storage failing: the outage is reported by the store, and the next sweep tries again.
+      // Anything else is a fault of this host's, and the next sweep would meet it again.
+      if (!isStorageFailure(error))
+        this.logger.error(
+          `The sweep for unfinished instances failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
     } finally {
       this.sweeping = false;
     }
