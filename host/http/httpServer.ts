@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Transform, type Readable } from 'node:stream';
 import findMyWay, { type HTTPMethod } from 'find-my-way';
-import inject from 'light-my-request';
+import inject, { type InjectOptions, type Response as InjectedResponse } from 'light-my-request';
 import { StartupError } from '../config/startupError';
 import type { HostLogger } from '../logging/hostLogger';
 import { HttpProblem, payloadTooLarge, writeProblem } from './problems';
@@ -140,12 +140,22 @@ export class HttpServer {
    * routes, handlers and answers, without two sockets and an HTTP parser on each side.
    */
   async handle(request: LocalRequest): Promise<LocalResponse> {
-    const response = await inject((req, res) => this.dispatch(req, res), {
-      method: request.method as HTTPMethod,
+    const options: InjectOptions = {
+      method: request.method as InjectOptions['method'],
       url: request.url,
       headers: request.headers,
       ...(request.body === undefined ? {} : { payload: request.body }),
       remoteAddress: '127.0.0.1',
+    };
+    const response = await new Promise<InjectedResponse>((resolve, reject) => {
+      inject(
+        (req, res) => this.dispatch(req, res),
+        options,
+        (error, answer) => {
+          if (answer) resolve(answer);
+          else reject(error ?? new Error(`${request.method} ${request.url} got no answer.`));
+        },
+      );
     });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers))
