@@ -19,6 +19,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function segmentName(segment: number): string {
   return `${SEGMENT_PREFIX}${String(segment).padStart(12, '0')}`;
 }
@@ -150,14 +154,20 @@ export class CommitLog {
     const line = commitLine(changes);
     return new Promise((resolve, reject) => {
       this.queue.push({ line, onDurable, resolve, reject });
-      if (!this.busy) void this.drain();
+      if (!this.busy) {
+        this.busy = true;
+        void this.drain();
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.busy = true;
     try {
-      while (this.queue.length > 0) {
+      // Each append waits for the rest of this turn of the event loop: the episodes whose answers
+      // came from a language worker in the same turn commit in the same append.
+      for (;;) {
+        await nextTurn();
+        if (this.queue.length === 0) break;
         this.switch();
         const group: Pending[] = [];
         let bytes = 1;

@@ -232,6 +232,20 @@ describe('a committed episode', () => {
   });
 });
 
+describe('an idle log', () => {
+  it('takes the commits made in the same turn of the event loop in one append (answers a worker sent together)', async () => {
+    const hub = newHub('SameTurn');
+    const store = await ownerStore(hub);
+    const ids = Array.from({ length: 8 }, (_, i) => `turn-${String(i)}`);
+    const etags = await Promise.all(ids.map((id) => commitNext(store, id, 0, undefined)));
+    const segment = logContainer(hub).getAppendBlobClient(segmentName(1));
+    const blocks = async (): Promise<number> => (await segment.getProperties()).blobCommittedBlockCount ?? 0;
+    const before = await blocks();
+    await Promise.all(ids.map((id, i) => commitNext(store, id, 1, etags[i])));
+    expect((await blocks()) - before).toBe(1);
+  });
+});
+
 describe('a start', () => {
   const pendingRecord = (instanceId: string): InstanceRecord => ({
     ...recordOf(instanceId, 0),
