@@ -42,34 +42,6 @@ export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
 /** Functions caps request bodies at 100 MB; the same limit keeps one request from exhausting memory here. */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(payloadTooLarge(limit));
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const collect = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        // Stop keeping it, but do not destroy the socket: the 413 (which closes the connection) must reach the client.
-        req.off('data', collect);
-        chunks.length = 0;
-        req.pause();
-        reject(payloadTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', collect);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function limitedBody(req: IncomingMessage, limit: number): Readable {
   if (Number(req.headers['content-length'] ?? 0) > limit) {
     req.resume();
@@ -86,6 +58,16 @@ function limitedBody(req: IncomingMessage, limit: number): Readable {
   // A pipe does not pass errors on: a client that goes away mid-body fails the stream.
   req.on('error', (error) => counted.destroy(error));
   return req.pipe(counted);
+}
+
+/**
+ * The whole body under the same bound. Past it the socket stays open (the stream stops taking
+ * data, nothing destroys the request): the 413, which closes the connection, must reach the client.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of limitedBody(req, limit)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The host's one HTTP listener: app triggers, the Durable HTTP API and /admin share it, like the Functions host. */
