@@ -61,7 +61,7 @@ export class DurableEngine {
     this.starts = new InstanceStarts(store, clock, this.live);
     this.inboxes = new Inboxes(store, clock, this.live, stored);
     const work = new WorkDispatch(store, deps.activities, timers, clock, this.live, this.starts, this.inboxes, stored);
-    this.entityBatches = new EntityBatches(store, deps.entities, clock, this.live, this.inboxes, stored);
+    this.entityBatches = new EntityBatches(store, deps.entities, clock, this.inboxes);
     this.runner = new EpisodeRunner(
       store,
       deps.episodes,
@@ -70,6 +70,7 @@ export class DurableEngine {
       deps.observer ?? noObserver,
       this.live,
       work,
+      this.inboxes,
       this.entityBatches,
       stored,
     );

@@ -4,8 +4,7 @@ import type { Clock } from './clock';
 import { operationRequest, type EntityEpisodes } from './entityEpisode';
 import type { RequestMessage } from './entityMessages';
 import type { Inboxes } from './inboxes';
-import type { LiveInstance, LiveInstances, QueuedMessage } from './liveInstances';
-import type { UntilStored } from './untilStored';
+import type { LiveInstance, QueuedMessage } from './liveInstances';
 
 /** An entity's episode: a batch of its queued operations run and committed with what they send. */
 export class EntityBatches {
@@ -13,9 +12,7 @@ export class EntityBatches {
     private readonly store: TaskHubStore,
     private readonly entities: EntityEpisodes,
     private readonly clock: Clock,
-    private readonly live: LiveInstances,
     private readonly inboxes: Inboxes,
-    private readonly untilStored: UntilStored,
   ) {}
 
   async run(live: LiveInstance, state: NonNullable<LiveInstance['state']>, batch: QueuedMessage[]): Promise<void> {
@@ -26,10 +23,7 @@ export class EntityBatches {
       this.clock.now(),
     );
     const consumedRows = result.consumed.map((i) => batch[i].storedId).filter((id): id is string => id !== undefined);
-    // An entity that a message goes to exists before the message can wait in its inbox.
-    for (const message of result.outgoing)
-      if (message.instanceId.startsWith('@'))
-        await this.untilStored(() => this.inboxes.ensureEntity(message.instanceId));
+    const sentMessages = await this.inboxes.outboxRows(result.outgoing);
     // What the batch sends is stored by its own commit: a request the entity ran is never run
     // again (its id is remembered), so an answer lost after the commit would be lost for good.
     const etag = await this.store.commitEpisode({
@@ -38,11 +32,10 @@ export class EntityBatches {
       newHistory: [],
       historyRow: { executionId: result.record.executionId, index: 0 },
       consumedMessageIds: consumedRows,
-      sentMessages: result.outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event })),
+      sentMessages,
     });
     live.state = { record: result.record, etag, history: [] };
-    for (const message of result.outgoing)
-      this.live.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
+    this.inboxes.deliverStored(result.outgoing);
   }
 
   /** Sends an operation to an entity from a client (signalEntity). */

@@ -3,6 +3,7 @@ import { StoreConflictError, type InstanceRecord, type TaskHubStore } from '../.
 import type { Clock } from './clock';
 import type { EngineObserver } from './engineObserver';
 import type { EntityBatches } from './entityBatches';
+import type { Inboxes } from './inboxes';
 import type { LiveInstance, LiveInstances, QueuedMessage } from './liveInstances';
 import { isFinished, type OrchestrationEpisodes } from './orchestrationEpisode';
 import type { UntilStored } from './untilStored';
@@ -31,6 +32,7 @@ export class EpisodeRunner {
     private readonly observer: EngineObserver,
     private readonly live: LiveInstances,
     private readonly workDispatch: WorkDispatch,
+    private readonly inboxes: Inboxes,
     private readonly entityBatches: EntityBatches,
     private readonly untilStored: UntilStored,
   ) {}
@@ -82,7 +84,8 @@ export class EpisodeRunner {
         return;
       }
 
-      const outgoing = await this.workDispatch.outbox(result.work);
+      const outgoing = this.workDispatch.entityMessages(result.work);
+      const sentMessages = await this.inboxes.outboxRows(outgoing);
       const commitStarted = performance.now();
       const committing = this.store.commitEpisode({
         record,
@@ -90,7 +93,7 @@ export class EpisodeRunner {
         newHistory: result.newHistory,
         historyRow: { executionId: result.historyExecutionId, index: rowIndex },
         consumedMessageIds: consumedRows,
-        sentMessages: outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event })),
+        sentMessages,
       });
       // Activities run at least once, so they start while their episode commits; what they answer
       // waits for the commit (an episode that fails to commit runs again and schedules them again).
@@ -110,7 +113,7 @@ export class EpisodeRunner {
         void this.store.dropOldExecutions(record).catch(() => undefined);
       }
       for (const answer of activities) void answer.then((event) => this.live.deliver(record.instanceId, { event }));
-      this.workDispatch.deliver(outgoing);
+      this.inboxes.deliverStored(outgoing);
       await this.workDispatch.dispatch(
         record,
         result.work.filter((item) => item.kind !== 'entityMessage' && !(early && item.kind === 'activity')),

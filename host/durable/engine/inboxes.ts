@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { StoreConflictError, type InstanceRecord, type TaskHubStore } from '../../store/taskHubStore';
+import {
+  StoreConflictError,
+  type InstanceRecord,
+  type StoredMessage,
+  type TaskHubStore,
+} from '../../store/taskHubStore';
 import type { HistoryEvent } from '../history/historyEvent';
 import type { Clock } from './clock';
 import { entityIdOf, type OutgoingMessage } from './entityEpisode';
@@ -34,6 +39,22 @@ export class Inboxes {
       if (message.instanceId.startsWith('@')) await this.untilStored(() => this.ensureEntity(message.instanceId));
       await this.untilStored(() => this.send(message.instanceId, message.event, message.messageId));
     }
+  }
+
+  /**
+   * What an episode sends, as the inbox rows its own commit stores (an outbox), with each entity
+   * it goes to made first: an entity's inbox row needs the entity.
+   */
+  async outboxRows(outgoing: OutgoingMessage[]): Promise<StoredMessage[]> {
+    for (const message of outgoing)
+      if (message.instanceId.startsWith('@')) await this.untilStored(() => this.ensureEntity(message.instanceId));
+    return outgoing.map((m) => ({ id: m.messageId, instanceId: m.instanceId, event: m.event }));
+  }
+
+  /** Runs what a commit stored in other instances' inboxes. */
+  deliverStored(outgoing: OutgoingMessage[]): void {
+    for (const message of outgoing)
+      this.live.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
   }
 
   /** An entity comes into being with its first operation: its instance row is made on demand. */

@@ -65,23 +65,13 @@ export class WorkDispatch {
   }
 
   /**
-   * An episode's messages to entities, for its commit to store (an outbox), with each entity they
-   * go to made first: a finished orchestration is not recovered after a crash, so a release or
-   * signal sent after its last commit would be lost with the process.
+   * An episode's messages to entities, which its commit stores (see `Inboxes.outboxRows`): a
+   * finished orchestration is not recovered after a crash, so a release or signal sent after its
+   * last commit would be lost with the process.
    */
-  async outbox(work: NewWork[]): Promise<OutgoingMessage[]> {
+  entityMessages(work: NewWork[]): OutgoingMessage[] {
     const now = this.clock.now();
-    const outgoing = work.flatMap((item) => (item.kind === 'entityMessage' ? [entityMessageOf(item, now)] : []));
-    for (const message of outgoing)
-      if (message.instanceId.startsWith('@'))
-        await this.untilStored(() => this.inboxes.ensureEntity(message.instanceId));
-    return outgoing;
-  }
-
-  /** Runs what a commit stored in other instances' inboxes. */
-  deliver(outgoing: OutgoingMessage[]): void {
-    for (const message of outgoing)
-      this.live.deliver(message.instanceId, { event: message.event, storedId: message.messageId });
+    return work.flatMap((item) => (item.kind === 'entityMessage' ? [entityMessageOf(item, now)] : []));
   }
 
   startActivity(instanceId: string, item: Extract<NewWork, { kind: 'activity' }>): Promise<HistoryEvent> {
