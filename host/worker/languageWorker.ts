@@ -3,6 +3,7 @@ import { InProcessApp } from '../app/inProcessApp';
 import { loadApp } from '../app/loadApp';
 import type { LocalResponse } from '../http/httpServer';
 import { routeDurableClientToHost } from './durableClientTransport';
+import { MessageBatch } from './messageBatch';
 import type { HostToWorker, WorkerCapabilities, WorkerError, WorkerStart, WorkerToHost } from './workerMessages';
 
 /**
@@ -28,7 +29,20 @@ const NODE_WORKER_CAPABILITIES: WorkerCapabilities = {
  * the worker (exit code 1) and the host restarts it.
  */
 function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
-  const send = (message: WorkerToHost): void => port.postMessage(message);
+  const batch = new MessageBatch<WorkerToHost>(
+    (messages) => port.postMessage(messages),
+    // A value structured clone cannot copy (a function, a class with private state) fails the invocation, not the worker.
+    (message, error) =>
+      message.type === 'result'
+        ? { type: 'failed', invocationId: message.invocationId, error: describe(error) }
+        : {
+            type: 'systemLog',
+            level: 'error',
+            message: `A ${message.type} message could not be sent: ${describe(error).message}`,
+          },
+  );
+  process.on('exit', () => batch.flush());
+  const send = (message: WorkerToHost): void => batch.send(message);
   let app: InProcessApp;
   try {
     const registrations = loadApp(start.appDir, start.main);
@@ -95,14 +109,7 @@ function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
     }
     const { request } = message;
     app.invoke(request).then(
-      (response) => {
-        try {
-          send({ type: 'result', invocationId: request.invocationId, response });
-        } catch (error) {
-          // A value structured clone cannot copy (a function, a class with private state) fails the invocation, not the worker.
-          send({ type: 'failed', invocationId: request.invocationId, error: describe(error) });
-        }
-      },
+      (response) => send({ type: 'result', invocationId: request.invocationId, response }),
       (error: unknown) => send({ type: 'failed', invocationId: request.invocationId, error: describe(error) }),
     );
   });

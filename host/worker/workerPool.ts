@@ -198,7 +198,7 @@ export class WorkerPool implements AppChannel {
     this.slots[slot] = worker;
     const { logger } = this.options;
     return new Promise((resolve, reject) => {
-      worker.thread.on('message', (message: WorkerToHost) => {
+      const handle = (message: WorkerToHost): void => {
         switch (message.type) {
           case 'ready':
             worker.state = 'ready';
@@ -234,6 +234,10 @@ export class WorkerPool implements AppChannel {
             this.answerDurableApi(worker, message.id, message.request);
             return;
         }
+      };
+      // The worker sends what one of its turns produced as one array (see MessageBatch).
+      worker.thread.on('message', (messages: WorkerToHost[]) => {
+        for (const message of messages) handle(message);
       });
       // The Node worker's own last words before it exits with code 1 (Worker.ts).
       worker.thread.on('error', (error) => {

@@ -64,6 +64,13 @@ describe('an HTTP function that ends its worker', () => {
     );
     expect(output).toContain('Language Worker Process exited and needs to be restarted.');
   });
+
+  it.each(CRASHES)("keeps the function's last log line before a crash by %s", (how) => {
+    const output = stack().host.output();
+    const logged = output.indexOf(`crashing with ${how}`);
+    expect(logged).toBeGreaterThanOrEqual(0);
+    expect(output.indexOf('Language Worker Process exited', logged)).toBeGreaterThan(logged);
+  });
 });
 
 describe('an activity that ends its worker', () => {
