@@ -73,7 +73,7 @@ function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
   }
   const durableApiCalls = new Map<number, { resolve(response: LocalResponse): void; reject(error: Error): void }>();
   let nextCall = 0;
-  port.on('message', (message: HostToWorker) => {
+  const handle = (message: HostToWorker): void => {
     if (message.type === 'durableApi') {
       routeDurableClientToHost(
         start.appDir,
@@ -112,6 +112,9 @@ function serve(port: NonNullable<typeof parentPort>, start: WorkerStart): void {
       (response) => send({ type: 'result', invocationId: request.invocationId, response }),
       (error: unknown) => send({ type: 'failed', invocationId: request.invocationId, error: describe(error) }),
     );
+  };
+  port.on('message', (messages: HostToWorker[]) => {
+    for (const message of messages) handle(message);
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * Messages sent within one turn of the event loop cross the thread boundary as one array. Each
- * `postMessage` serializes, queues and wakes the other thread: a saga's ten invocations and their
- * log lines were about twenty of them from the worker alone, and `postMessage` was the largest
- * single item in the worker's profile.
+ * Messages sent within one turn of the event loop cross the thread boundary as one array, both
+ * ways. Each `postMessage` serializes, queues and wakes the other thread (a saga's ten invocations
+ * and their log lines were about twenty from the worker alone), and answers that arrive together
+ * are handled in one turn of the host, so the commits they lead to share a log append: under load
+ * 11.5 commits an append against 5.3, half of Azurite's appends (`npm run bench`).
  *
  * The batch goes out before the thread ends, on every way out (a throw in a callback, an
  * unhandled rejection, `process.exit`): the owner flushes it from `process.on('exit')`, so the
@@ -14,11 +15,11 @@ export class MessageBatch<T> {
 
   /**
    * @param post sends one array (throws when structured clone cannot copy a message in it).
-   * @param uncopyable what to send instead of a message structured clone cannot copy.
+   * @param uncopyable what to send instead of a message structured clone cannot copy (nothing when undefined).
    */
   constructor(
     private readonly post: (batch: T[]) => void,
-    private readonly uncopyable: (message: T, error: unknown) => T,
+    private readonly uncopyable: (message: T, error: unknown) => T | undefined,
   ) {}
 
   send(message: T): void {
@@ -42,7 +43,8 @@ export class MessageBatch<T> {
         try {
           this.post([message]);
         } catch (error) {
-          this.post([this.uncopyable(message, error)]);
+          const instead = this.uncopyable(message, error);
+          if (instead !== undefined) this.post([instead]);
         }
       }
     }

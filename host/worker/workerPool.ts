@@ -12,6 +12,7 @@ import { StartupError } from '../config/startupError';
 import type { LocalRequest, LocalResponse } from '../http/httpServer';
 import type { HostLogger } from '../logging/hostLogger';
 import { WorkerErrorBudget } from './workerErrorBudget';
+import { MessageBatch } from './messageBatch';
 import { WorkerExitedError } from './workerExitedError';
 import {
   HTTP_URI_CAPABILITY,
@@ -58,8 +59,23 @@ class LanguageWorker {
     this.threadId = this.thread.threadId;
   }
 
+  /** What the host sends in one turn goes as one array, as the worker's answers do (see MessageBatch). */
+  private readonly outbox = new MessageBatch<HostToWorker>(
+    (messages) => this.thread.postMessage(messages),
+    (message, error) => {
+      // An invocation that cannot cross to the worker fails alone.
+      if (message.type === 'invoke') {
+        this.inFlight
+          .get(message.request.invocationId)
+          ?.reject(error instanceof Error ? error : new Error(String(error)));
+        this.inFlight.delete(message.request.invocationId);
+      }
+      return undefined;
+    },
+  );
+
   send(message: HostToWorker): void {
-    this.thread.postMessage(message);
+    this.outbox.send(message);
   }
 }
 

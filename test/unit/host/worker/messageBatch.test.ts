@@ -7,7 +7,12 @@ type Message = { kind: 'log'; text: string } | { kind: 'result'; value: unknown 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A real port pair, so what structured clone refuses is refused as it is between threads. */
-function channel(): { batch: MessageBatch<Message>; posts: number; received: Message[][]; close(): void } {
+function channel(replace = true): {
+  batch: MessageBatch<Message>;
+  posts: number;
+  received: Message[][];
+  close(): void;
+} {
   const { port1, port2 } = new MessageChannel();
   const state = {
     posts: 0,
@@ -17,7 +22,7 @@ function channel(): { batch: MessageBatch<Message>; posts: number; received: Mes
         port1.postMessage(messages);
         state.posts++;
       },
-      (message, error) => ({ kind: 'lost', why: `${message.kind}: ${(error as Error).name}` }),
+      (message, error) => (replace ? { kind: 'lost', why: `${message.kind}: ${(error as Error).name}` } : undefined),
     ),
     close: () => {
       port1.close();
@@ -77,5 +82,14 @@ describe('messages to the other thread', () => {
       { kind: 'lost', why: 'result: DataCloneError' },
       { kind: 'log', text: 'after' },
     ]);
+  });
+
+  it('send nothing in place of a message structured clone cannot copy when its owner says so', async () => {
+    open = channel(false);
+    open.batch.send({ kind: 'result', value: Symbol('not copyable') });
+    open.batch.send({ kind: 'log', text: 'neighbour' });
+    await delivered(open, 1);
+    await nextTurn();
+    expect(open.received).toEqual([[{ kind: 'log', text: 'neighbour' }]]);
   });
 });
