@@ -134,6 +134,26 @@ describe('an orchestration that ends its worker', () => {
   });
 });
 
+describe('a function that ends its worker while its durable client call is in flight', () => {
+  const { stack, api } = onHostOfItsOwn();
+
+  it.each(CRASHES)('answers 500 on %s, and the instance the call started comes to an end', async (how) => {
+    const id = `lost-call-${how}-${randomUUID()}`;
+    const response = await fetch(`${stack().host.url}/api/crash-mid-call/${how}/${id}`, { method: 'POST' });
+    expect(response.status).toBe(500);
+    // The call reached the host, so the instance exists. Its first episode runs on the restarted
+    // worker, or, when it was sent before the host saw the exit, fails with the worker as on Azure.
+    const status = await waitForStatus(api(`instances/${id}`));
+    if (status.runtimeStatus === 'Completed') expect(status.output).toBe('ran without its starter');
+    else
+      expect(status).toMatchObject({
+        runtimeStatus: 'Failed',
+        output: expect.stringMatching(/^Orchestrator function 'startedByALostCall' failed: node exited with code [01]/),
+      });
+    await stillServes(stack().host.url);
+  });
+});
+
 describe('a queue-triggered function that ends its worker', () => {
   const { stack, api } = onHostOfItsOwn();
 
