@@ -27,7 +27,9 @@ export type StorageFaultKind =
   /** Reset the connection without forwarding (a TCP RST). */
   | { readonly type: 'reset' }
   /** Forward nothing and answer nothing for `ms`, then reset (what a client timeout meets). */
-  | { readonly type: 'stall'; readonly ms: number };
+  | { readonly type: 'stall'; readonly ms: number }
+  /** Hold the request back for `ms`, then forward it and answer as usual (a slow store). */
+  | { readonly type: 'delay'; readonly ms: number };
 
 export interface StorageFault {
   readonly kind: StorageFaultKind;
@@ -96,7 +98,7 @@ export async function startStorageFaultProxy(target: {
 }): Promise<StorageFaultProxy> {
   const faults: { fault: StorageFault; remaining: number }[] = [];
   let random: { next: () => number; faults: RandomFaults } | undefined;
-  const served: StorageFaultProxy['served'] = { status: 0, 'drop-reply': 0, reset: 0, stall: 0 };
+  const served: StorageFaultProxy['served'] = { status: 0, 'drop-reply': 0, reset: 0, stall: 0, delay: 0 };
   const requests: StorageRequest[] = [];
   const sockets = new Set<Socket>();
   const stalls = new Set<NodeJS.Timeout>();
@@ -155,31 +157,42 @@ export async function startStorageFaultProxy(target: {
           stalls.add(timer);
           return;
         }
-        const upstream = httpRequest(
-          {
-            host: '127.0.0.1',
-            port: targetPort,
-            method: seen.method,
-            path: seen.path,
-            headers: request.headers,
-            agent,
-          },
-          (upstreamResponse) => {
-            const body: Buffer[] = [];
-            upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));
-            upstreamResponse.on('end', () => {
-              if (fault?.type === 'drop-reply') {
-                reset(request.socket);
-                return;
-              }
-              if (response.destroyed) return;
-              response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-              response.end(Buffer.concat(body));
-            });
-          },
-        );
-        upstream.on('error', () => reset(request.socket));
-        upstream.end(Buffer.concat(chunks));
+        const forward = (): void => {
+          const upstream = httpRequest(
+            {
+              host: '127.0.0.1',
+              port: targetPort,
+              method: seen.method,
+              path: seen.path,
+              headers: request.headers,
+              agent,
+            },
+            (upstreamResponse) => {
+              const body: Buffer[] = [];
+              upstreamResponse.on('data', (chunk: Buffer) => body.push(chunk));
+              upstreamResponse.on('end', () => {
+                if (fault?.type === 'drop-reply') {
+                  reset(request.socket);
+                  return;
+                }
+                if (response.destroyed) return;
+                response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+                response.end(Buffer.concat(body));
+              });
+            },
+          );
+          upstream.on('error', () => reset(request.socket));
+          upstream.end(Buffer.concat(chunks));
+        };
+        if (fault?.type === 'delay') {
+          const timer = setTimeout(() => {
+            stalls.delete(timer);
+            forward();
+          }, fault.ms);
+          stalls.add(timer);
+          return;
+        }
+        forward();
       });
     });
     server.on('connection', (socket: Socket) => {

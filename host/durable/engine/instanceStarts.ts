@@ -27,8 +27,11 @@ export class InstanceAlreadyExistsError extends Error {
 
 /** Starts of orchestration instances: a new id, or a finished instance's id taken again. */
 export class InstanceStarts {
-  /** Ids whose start is writing them now: not orphans, whatever the store already shows. */
-  private readonly starting = new Set<string>();
+  /**
+   * Ids whose start is writing them now (not orphans, whatever the store already shows), each with
+   * the end of its last start, which the next start of the id waits for.
+   */
+  private readonly starting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: TaskHubStore,
@@ -60,13 +63,24 @@ export class InstanceStarts {
     };
   }
 
-  async start(request: StartRequest): Promise<InstanceRecord> {
-    this.starting.add(request.instanceId);
-    try {
-      return await this.startOrRefuse(request);
-    } finally {
-      this.starting.delete(request.instanceId);
-    }
+  /**
+   * Starts of one id run one after the other. A second start that met the first one's write under
+   * way was refused ("already exists") while the instance could not be read yet, so a client that
+   * then asked for it (the usual answer to a repeated request) got 404 for an instance that runs.
+   */
+  start(request: StartRequest): Promise<InstanceRecord> {
+    const id = request.instanceId;
+    const before = this.starting.get(id);
+    const started = before ? before.then(() => this.startOrRefuse(request)) : this.startOrRefuse(request);
+    const ended = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.set(id, ended);
+    void ended.then(() => {
+      if (this.starting.get(id) === ended) this.starting.delete(id);
+    });
+    return started;
   }
 
   private async startOrRefuse(request: StartRequest): Promise<InstanceRecord> {

@@ -66,6 +66,27 @@ describe('an append whose reply was lost', () => {
   });
 });
 
+describe('a start of an id whose first start storage is slow to write', () => {
+  it('is refused once the first is stored, so the instance it names can be read right after', async () => {
+    const id = `slow-first-start-${Date.now()}`;
+    const url = `${host.url}/runtime/webhooks/durabletask/orchestrators/sequence/${id}`;
+    // The first start's table write is held back on its way to Azurite.
+    proxy.inject({
+      kind: { type: 'delay', ms: 800 },
+      matches: (r) => r.service === 'table' && r.method === 'POST' && (r.body?.includes(id) ?? false),
+    });
+    const first = fetch(url, { method: 'POST', body: JSON.stringify(['x']) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await fetch(url, { method: 'POST', body: JSON.stringify(['x']) });
+    expect(second.status).toBe(500);
+    // What a client does after "already exists": it asks for the instance, which must be there.
+    const read = await fetch(`${host.url}/runtime/webhooks/durabletask/instances/${id}`);
+    expect([200, 202]).toContain(read.status);
+    expect((await first).status).toBe(202);
+    expect(proxy.served.delay).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('a commit that storage refuses', () => {
   it('runs a new instance whose first episode could not commit (two 503s to its Append Block)', async () => {
     const served = proxy.served.status;
